@@ -1,0 +1,167 @@
+"""Creating tensors: ``tensor``, ``ones``, ``randn``, ``arange``... and the random seed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .dtypes import DType
+from .tensor import Tensor, _plain
+
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> None:
+    """Make ``rand``/``randn`` reproducible."""
+    global _rng
+    _rng = np.random.default_rng(int(seed))
+
+
+def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_dtype(data: Any, array: np.ndarray) -> np.dtype:
+    """PyTorch's inference: Python floats give float32, ints int64, numpy keeps its own."""
+    if isinstance(data, np.ndarray | np.generic):
+        return dtypes.from_numpy(array.dtype).numpy
+    kind = array.dtype.kind
+    if kind == "b":
+        return np.dtype(np.bool_)
+    if kind in "iu":
+        return np.dtype(np.int64)
+    return dtypes.DEFAULT_FLOAT.numpy
+
+
+def tensor(data: Any, dtype: DType | None = None, requires_grad: bool = False,
+           device: Any = None) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays, tensors)."""
+    want = dtypes.as_dtype(dtype)
+    if isinstance(data, Tensor):
+        array = data._data.copy() if want is None else data._data.astype(want.numpy)
+        return _finish(array, requires_grad)
+    try:
+        array = np.array(_plain(data))
+    except ValueError as exc:
+        raise ValueError(f"expected sequence of equal-length lists: {exc}") from None
+    if array.dtype == object or array.dtype.kind in "USV":
+        raise TypeError(f"new(): invalid data type '{type(_first_leaf(data)).__name__}'")
+    target = want.numpy if want is not None else _infer_dtype(data, array)
+    return _finish(array.astype(target, copy=array.dtype != target), requires_grad)
+
+
+def _first_leaf(data: Any) -> Any:
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return data
+
+
+def as_tensor(data: Any, dtype: DType | None = None) -> Tensor:
+    """``data`` itself if it is already a tensor of that dtype, else ``tensor(data)``."""
+    if isinstance(data, Tensor) and (dtype is None or dtypes.as_dtype(dtype) is data.dtype):
+        return data
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array``."""
+    dtypes.from_numpy(array.dtype)
+    return Tensor._wrap(array)
+
+
+def _size(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                           f"{list(shape)}")
+    return shape
+
+
+def _dtype_or_default(dtype: Any) -> np.dtype:
+    return (dtypes.as_dtype(dtype) or dtypes.DEFAULT_FLOAT).numpy
+
+
+def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value``."""
+    if dtype is None:
+        dtype = dtypes.category_default(dtypes.scalar_category(fill_value))
+    return _finish(np.full(_size((size,)), fill_value, dtype=_dtype_or_default(dtype)),
+                   requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    return _finish(np.ones(_size(size), dtype=_dtype_or_default(dtype)), requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
+    return _finish(np.zeros(_size(size), dtype=_dtype_or_default(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
+    return _finish(np.zeros(_size(size), dtype=_dtype_or_default(dtype)), requires_grad)
+
+
+def _like(other: Tensor, dtype: Any) -> np.dtype:
+    return (dtypes.as_dtype(dtype) or other.dtype).numpy
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    return _finish(np.ones(input._data.shape, dtype=_like(input, dtype)), requires_grad)
+
+
+def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    return _finish(np.zeros(input._data.shape, dtype=_like(input, dtype)), requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,  # noqa: A002
+              requires_grad: bool = False) -> Tensor:
+    return _finish(np.full(input._data.shape, fill_value, dtype=_like(input, dtype)),
+                   requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
+         generator: Any = None) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    want = _dtype_or_default(dtype)
+    return _finish(_rng.random(_size(size)).astype(want), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          generator: Any = None) -> Tensor:
+    """Standard normal samples."""
+    want = _dtype_or_default(dtype)
+    return _finish(_rng.standard_normal(_size(size)).astype(want), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """``start, start + step, ...`` below ``end`` (ints give int64, floats float32)."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, int) for v in (start, end, step))
+        dtype = dtypes.int64 if is_int else dtypes.DEFAULT_FLOAT
+    want = dtypes.as_dtype(dtype).numpy
+    return _finish(np.arange(start, end, step, dtype=np.float64).astype(want), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    return _finish(np.linspace(start, end, int(steps)).astype(_dtype_or_default(dtype)),
+                   requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix (n x m)."""
+    return _finish(np.eye(n, m, dtype=_dtype_or_default(dtype)), requires_grad)
