@@ -1,12 +1,15 @@
 """The editable document graph (no Qt): model, evaluation, backward trace, layout,
 ``.gvz`` files and the PyTorch-style script interpreter."""
 
+from .arrange import apply_layout, layered_layout
 from .document import Document, DocumentError, OpNode, TensorNode
 from .evaluate import Evaluation, NodeResult
+from .fileio import GraphFileError, load, save
 from .trace import SentGradient, Trace, TraceError, TraceStep
 from .values import ValueSpec
 
 __all__ = [
-    "Document", "DocumentError", "Evaluation", "NodeResult", "OpNode", "SentGradient",
-    "TensorNode", "Trace", "TraceError", "TraceStep", "ValueSpec",
+    "Document", "DocumentError", "Evaluation", "GraphFileError", "NodeResult", "OpNode",
+    "SentGradient", "TensorNode", "Trace", "TraceError", "TraceStep", "ValueSpec",
+    "apply_layout", "layered_layout", "load", "save",
 ]

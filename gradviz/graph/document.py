@@ -93,6 +93,8 @@ class Document:
         self.title = title
         self.description = description
         self.script: str | None = None
+        # Where backward starts by default: {"start": node id, "gradient": nested list | None}.
+        self.backward: dict | None = None
         self.nodes: dict[str, Node] = {}
         self.graph = nx.MultiDiGraph()  # mirror of the edges: source -> target, key = slot
         self.changed = Signal()
