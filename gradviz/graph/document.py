@@ -216,9 +216,13 @@ class Document:
 
     def remove_node(self, node_id: str) -> None:
         """Remove a node and every edge touching it."""
-        self.node(node_id)
+        node = self.node(node_id)
         for target, slot in sorted(self.consumers(node_id), key=lambda e: -e[1]):
             self.disconnect(target, slot)
+        if isinstance(node, OpNode):
+            for slot in reversed(range(len(node.inputs))):
+                if node.inputs[slot] is not None:
+                    self.disconnect(node_id, slot)
         self.evaluator.invalidate(node_id)
         del self.nodes[node_id]
         self.graph.remove_node(node_id)

@@ -159,7 +159,8 @@ def _get(obj: dict, key: str, where: str, kind: type | tuple, required: bool = T
     bad_bool = isinstance(value, bool) and bool not in kinds
     if not isinstance(value, kinds) or bad_bool:
         wanted = " or ".join(_type_name(k()) if k is not type(None) else "null" for k in kinds)
-        raise _fail(f"{where}.{key}", f"expected {wanted}, got {_type_name(value)}")
+        raise _fail(f"{where}.{key}" if where else key, f"expected {wanted}, got "
+                    f"{_type_name(value)}")
     return value
 
 
@@ -250,6 +251,8 @@ def _decode_values(obj: dict, shape: tuple[int, ...], dtype: str, where: str) ->
         return np.frombuffer(raw, dtype=np_dtype).astype(dtype).reshape(shape)
     if "data" not in obj:
         raise _fail(where, "missing field 'data' (or 'base64')")
+    if 0 in shape:
+        return np.zeros(shape, dtype=dtype)  # nested lists cannot say (0, 3) from (0, 0)
     nested = _decode_nested(obj["data"], shape, f"{where}.data")
     try:
         return coerce_data(nested, dtype, shape)
@@ -309,8 +312,9 @@ def _connect_inputs(document: Document, wiring: list[tuple[str, list, str]]) -> 
     for node_id, inputs, where in wiring:
         spec = REGISTRY[document.nodes[node_id].op]
         if not spec.variadic and len(inputs) > len(spec.inputs):
-            raise _fail(f"{where}.inputs", f"{spec.name} has {len(spec.inputs)} input slots, "
-                        f"got {len(inputs)}")
+            count = len(spec.inputs)
+            raise _fail(f"{where}.inputs", f"{spec.name} has {count} input slot"
+                        f"{'s' if count != 1 else ''}, got {len(inputs)}")
         for slot, source in enumerate(inputs):
             place = f"{where}.inputs[{slot}]"
             if source is None:
