@@ -90,12 +90,11 @@ def coerce_data(data: Any, dtype: str, shape: tuple[int, ...] | None = None) -> 
     if shape is not None and array.shape != tuple(shape):
         raise ValueSpecError(f"values have shape {list(array.shape)} but the tensor's shape is "
                              f"{list(shape)}")
-    if dtype == "int64":
-        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
-            raise ValueSpecError("int64 values must be whole numbers")
-    if dtype == "bool" and array.dtype != np.bool_:
-        if np.any((array != 0) & (array != 1)):
-            raise ValueSpecError("bool values must be 0/1 or true/false")
+    if dtype == "int64" and (not np.all(np.isfinite(array))
+                             or np.any(array != np.round(array))):
+        raise ValueSpecError("int64 values must be whole numbers")
+    if dtype == "bool" and array.dtype != np.bool_ and np.any((array != 0) & (array != 1)):
+        raise ValueSpecError("bool values must be 0/1 or true/false")
     return array.astype(dtype)
 
 
