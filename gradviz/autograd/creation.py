@@ -22,7 +22,8 @@ def manual_seed(seed: int) -> None:
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(data)
     if requires_grad:
-        t.requires_grad_(True)
+        t._set_requires_grad(True, "Only Tensors of floating point and complex dtype can "
+                                   "require gradients")
     return t
 
 
@@ -47,18 +48,63 @@ def tensor(data: Any, dtype: DType | None = None, requires_grad: bool = False,
         return _finish(array, requires_grad)
     try:
         array = np.array(_plain(data))
-    except ValueError as exc:
-        raise ValueError(f"expected sequence of equal-length lists: {exc}") from None
+    except ValueError:
+        _check_nesting(data)
+        raise
     if array.dtype == object or array.dtype.kind in "USV":
-        raise TypeError(f"new(): invalid data type '{type(_first_leaf(data)).__name__}'")
+        _check_nesting(data)
+        leaf = _first_leaf(data)
+        if isinstance(leaf, str):
+            raise TypeError(f"new(): invalid data type '{type(leaf).__name__}'")
+        raise RuntimeError(f"Could not infer dtype of {type(leaf).__name__}")
     target = want.numpy if want is not None else _infer_dtype(data, array)
     return _finish(array.astype(target, copy=array.dtype != target), requires_grad)
 
 
 def _first_leaf(data: Any) -> Any:
-    while isinstance(data, (list, tuple)) and data:
-        data = data[0]
+    """The first element that is not a list, tuple or array (PyTorch's type check looks at
+    every element; the first odd one is the one its message names)."""
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            leaf = _first_leaf(item)
+            if not isinstance(leaf, (int, float, bool, np.number, np.bool_, Tensor)):
+                return leaf
+        return data[0] if data else data
     return data
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, (list, tuple, np.ndarray)) or (
+        isinstance(value, Tensor) and value._data.ndim > 0)
+
+
+def _check_nesting(data: Any) -> None:
+    """PyTorch's errors for ragged nested lists: sizes come from the first element at each
+    depth, and every other sequence must match them."""
+    sizes = []
+    probe = data
+    while _is_sequence(probe) and not isinstance(probe, str):
+        sizes.append(len(probe))
+        if not len(probe):
+            break
+        probe = probe[0]
+    if isinstance(probe, str) and sizes:
+        raise ValueError(f"too many dimensions '{type(probe).__name__}'")
+
+    def walk(value: Any, dim: int) -> None:
+        if dim == len(sizes):
+            if _is_sequence(value):
+                raise TypeError("'list' object cannot be interpreted as an integer")
+            return
+        if not _is_sequence(value):
+            raise TypeError("not a sequence")
+        if len(value) != sizes[dim]:
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} "
+                             f"(got {len(value)})")
+        for item in value:
+            walk(item, dim + 1)
+
+    walk(data, 0)
 
 
 def as_tensor(data: Any, dtype: DType | None = None) -> Tensor:

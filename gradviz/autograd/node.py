@@ -21,6 +21,9 @@ FREED_MESSAGE = (
 
 _sequence = itertools.count()
 
+# Every grad_fn class by its PyTorch name, so the registry's names can be looked up.
+NODE_CLASSES: dict[str, type[Node]] = {}
+
 
 class _Creation:
     """Who is creating nodes right now; the document layer tags grad_fns with its node ids."""
@@ -49,15 +52,23 @@ class creation_tag:  # noqa: N801 - reads like a keyword in `with`
 
 
 class SavedTensor:
-    """A tensor saved for backward: its array plus the version it had when saved."""
+    """A tensor saved for backward: its array plus the version it had when saved.
+
+    An input keeps a reference to its tensor (``owner``), as PyTorch's SavedVariable does;
+    an output of the saving node does not (that would be a reference cycle), and unpacks
+    as a new tensor whose grad_fn is the node.
+    """
 
     __slots__ = ("array", "counter", "version", "owner", "is_output")
 
     def __init__(self, tensor: Tensor, is_output: bool = False) -> None:
         self.array = tensor._data
-        self.counter = tensor._counter()
-        self.version = self.counter[0]
-        self.owner = tensor
+        counter = tensor._vc
+        if counter is None:
+            counter = tensor._vc = [0]
+        self.counter = counter
+        self.version = counter[0]
+        self.owner = None if is_output else tensor
         self.is_output = is_output
 
     def unpack(self, node: Node) -> np.ndarray:
@@ -65,16 +76,32 @@ class SavedTensor:
             raise RuntimeError(_modified_message(self, node))
         return self.array
 
+    def snapshot(self) -> None:
+        """Keep a private copy: the tensor is about to be overwritten by an in-place op
+        whose derivative needs its old value (PyTorch's ``original_self``)."""
+        self.array = self.array.copy()
+        self.counter = [0]
+        self.version = 0
+        self.owner = None
+
+    def rebind(self, tensor: Tensor) -> None:
+        """Follow an in-place op's output into the tensor it was written to."""
+        self.array = tensor._data
+        self.counter = tensor._counter()
+        self.version = self.counter[0]
+
 
 def _short_name(node: Node) -> str:
     return re.sub(r"Backward\d+$", "", node.name())
 
 
 def _modified_message(saved: SavedTensor, node: Node) -> str:
-    owner = saved.owner
+    from .dtypes import from_numpy
+
     shape = ", ".join(str(s) for s in saved.array.shape)
-    what = f"[torch.{owner.dtype._tensor_type} [{shape}]]"
-    producer = node if saved.is_output else owner.grad_fn
+    what = f"[torch.{from_numpy(saved.array.dtype)._tensor_type} [{shape}]]"
+    # PyTorch names the tensor's current grad_fn (an output names the node that saved it).
+    producer = node if saved.is_output else saved.owner._grad_fn
     if producer is not None:
         what += f", which is output 0 of {_short_name(producer)},"
     return (
@@ -86,27 +113,47 @@ def _modified_message(saved: SavedTensor, node: Node) -> str:
     )
 
 
+def wrapped_number(value: Any) -> Tensor:
+    """A Python number as PyTorch wraps it: int64, float64 or bool, zero dimensions."""
+    from .tensor import Tensor
+
+    if isinstance(value, (bool, np.bool_)):
+        return Tensor._wrap(np.array(bool(value)))
+    if isinstance(value, (int, np.integer)):
+        return Tensor._wrap(np.array(int(value), dtype=np.int64))
+    return Tensor._wrap(np.array(float(value), dtype=np.float64))
+
+
 class Node:
     """Base of every ``grad_fn``: one output, one ``next_functions`` entry per input.
 
     Subclasses are named after PyTorch's node (``MulBackward0``), list their input roles in
     ``inputs``, the derivative rule for each role in ``formulas``, and implement
     ``backward(grad)`` returning one gradient (or None) per input.
+
+    Saved values live in two dicts: ``_saved`` keeps sizes, dims and other attributes for
+    ever; ``_tensors`` keeps tensors (``SavedTensor``) and wrapped numbers (the ``2`` of
+    ``x * 2``), which are released after backward as PyTorch releases its saved variables.
     """
 
     inputs: ClassVar[tuple[str, ...]] = ("self",)
     formulas: ClassVar[dict[str, str]] = {}
+    # Names PyTorch saves as tensors: reading an unsaved one gives None, not AttributeError.
     _tensor_saves: ClassVar[frozenset[str]] = frozenset(
         {"self", "other", "result", "mat2", "vec", "tensor", "target", "exponent", "indices",
-         "min", "max", "weight", "total_weight"})
+         "weight", "total_weight"})
 
     __slots__ = ("next_functions", "_saved", "_tensors", "_seq", "_pre_hooks", "_retained",
                  "creator", "_released", "ctx", "__weakref__")
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        NODE_CLASSES.setdefault(cls.__name__, cls)
+
     def __init__(self, next_functions: tuple) -> None:
         self.next_functions = next_functions
         self._saved: dict[str, Any] = {}
-        self._tensors: dict[str, SavedTensor | None] = {}
+        self._tensors: dict[str, Any] = {}
         self._seq = next(_sequence)
         self._pre_hooks: list | None = None
         self._retained = None
@@ -122,16 +169,25 @@ class Node:
         """Keep a tensor's array with its version; released after backward."""
         self._tensors[name] = SavedTensor(tensor, is_output)
 
-    def saved(self, name: str) -> np.ndarray:
+    def save_number(self, name: str, value: Any) -> None:
+        """Keep a Python number that PyTorch saves as a wrapped tensor (released too)."""
+        self._tensors[name] = value
+
+    def saved(self, name: str) -> Any:
+        """A saved array (or wrapped number), checked against in-place modification."""
         entry = self._tensors[name]
         if entry is None:
             raise RuntimeError(FREED_MESSAGE)
-        return entry.unpack(self)
+        if type(entry) is SavedTensor:
+            return entry.unpack(self)
+        return entry
 
     def release(self) -> None:
         """Drop saved arrays so their memory is freed (what PyTorch does after backward)."""
-        for name in self._tensors:
-            self._tensors[name] = None
+        tensors = self._tensors
+        if tensors:
+            for name in tensors:
+                tensors[name] = None
         self._released = True
 
     def saved_names(self) -> list[str]:
@@ -143,20 +199,32 @@ class Node:
             name = attr[len("_saved_"):]
             tensors = object.__getattribute__(self, "_tensors")
             if name in tensors:
-                from .tensor import Tensor
-
-                return Tensor._wrap(self.saved(name))
+                return self._unpack_saved(name, tensors[name])
             saved = object.__getattribute__(self, "_saved")
             if name in saved:
-                value = saved[name]
-                if name in self._tensor_saves and isinstance(value, (int, float, bool)):
-                    from .creation import tensor
-
-                    return tensor(value)
-                return value
+                return saved[name]
             if name in self._tensor_saves:
                 return None
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def _unpack_saved(self, name: str, entry: Any) -> Any:
+        """What PyTorch's ``_saved_<name>`` gives: the saved tensor itself when it is an
+        unchanged input, a tensor with this grad_fn for an output, a wrapped number."""
+        from .tensor import Tensor
+
+        if entry is None:
+            raise RuntimeError(FREED_MESSAGE)
+        if type(entry) is not SavedTensor:
+            return wrapped_number(entry)
+        array = entry.unpack(self)
+        owner = entry.owner
+        if owner is not None and owner._data is array:
+            return owner
+        if entry.is_output:
+            t = Tensor._wrap(array, self)
+            t._vc = entry.counter
+            return t
+        return Tensor._wrap(array)
 
     # -- identity --------------------------------------------------------------------------
     def name(self) -> str:

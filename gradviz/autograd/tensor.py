@@ -70,7 +70,7 @@ class Tensor:
 
     @classmethod
     def _wrap(cls, data: np.ndarray, grad_fn: Node | None = None) -> Tensor:
-        t = object.__new__(cls)
+        t = _new(cls)
         t._data = data
         if grad_fn is not None:
             t._grad_fn = grad_fn
@@ -117,19 +117,26 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        self.requires_grad_(flag)
+        self._set_requires_grad(flag, "only Tensors of floating point and complex dtype can "
+                                      "require gradients")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        return self._set_requires_grad(requires_grad, "only Tensors of floating point dtype "
+                                                      "can require gradients")
+
+    def _set_requires_grad(self, flag: bool, dtype_message: str) -> Tensor:
+        # PyTorch words the dtype error differently for requires_grad_(), the attribute
+        # and the factories (``torch.ones(..., requires_grad=True)``); callers pass theirs.
         if self._grad_fn is not None:
-            if not requires_grad:
+            if not flag:
                 raise RuntimeError(
                     "you can only change requires_grad flags of leaf variables. If you want to "
                     "use a computed variable in a subgraph that doesn't require differentiation "
                     "use var_no_grad = var.detach().")
             return self
-        if requires_grad and not self.dtype.is_floating_point:
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        self._rg = bool(requires_grad)
+        if flag and self._data.dtype.kind != "f":
+            raise RuntimeError(dtype_message)
+        self._rg = bool(flag)
         return self
 
     @property
@@ -144,8 +151,11 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
                                 f"of type {type(value).__name__}")
-            if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
         self._grad = value
 
     @property
@@ -290,6 +300,9 @@ class Tensor:
         from .engine import backward
 
         backward(self, gradient, retain_graph=retain_graph, inputs=inputs)
+
+
+_new = object.__new__
 
 
 def wrap_dim(dim: int, ndim: int) -> int:
