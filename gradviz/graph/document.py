@@ -164,7 +164,7 @@ class Document:
                    position: tuple[float, float] = (0.0, 0.0), label: str = "",
                    pinned: bool = False) -> str:
         """Add a tensor node; returns its id."""
-        node_id = node_id or self.new_id(name)
+        node_id = self.new_id(name) if node_id is None else node_id
         self._check_new_id(node_id)
         try:
             check_dtype(dtype)
@@ -185,7 +185,7 @@ class Document:
                label: str = "", pinned: bool = False) -> str:
         """Add an operation node, optionally wired to existing nodes; returns its id."""
         spec = op_spec(op)
-        node_id = node_id or self.new_id(name or op)
+        node_id = self.new_id(name or op) if node_id is None else node_id
         self._check_new_id(node_id)
         try:
             checked = check_attrs(spec, dict(attrs or {}))
