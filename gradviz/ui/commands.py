@@ -1,0 +1,213 @@
+"""One ``QUndoCommand`` per kind of document edit.
+
+The window performs an edit once (``do()`` inside a try, so a refused edit shows its
+``DocumentError`` and never reaches the stack) and then pushes the command; the stack's
+first ``redo()`` is therefore a no-op, later ones repeat ``do()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from ..graph.document import Document, OpNode
+from ..graph.fileio import add_node_state, insert_fragment, node_to_dict
+from ..graph.values import ValueSpec
+
+
+def restore_order(document: Document, order: list[str]) -> None:
+    """Put ``document.nodes`` back in ``order`` (undo re-adds nodes at the end).
+
+    The document has no insert-at-index; its node order only breaks ties in the
+    topological order, so reordering the dict in place is safe.
+    """
+    rank = {n: i for i, n in enumerate(order)}
+    items = sorted(document.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank)))
+    document.nodes.clear()
+    document.nodes.update(items)
+
+
+class DocumentCommand(QUndoCommand):
+    def __init__(self, document: Document, text: str) -> None:
+        super().__init__(text)
+        self.document = document
+        self._first = True
+
+    def do(self) -> None:
+        raise NotImplementedError
+
+    def undo_(self) -> None:
+        raise NotImplementedError
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self.do()
+
+    def undo(self) -> None:
+        self.undo_()
+
+
+class AddNodeCommand(DocumentCommand):
+    """Add a node given as ``node_to_dict`` state (its inputs wired as stated)."""
+
+    def __init__(self, document: Document, state: dict[str, Any], text: str = "") -> None:
+        super().__init__(document, text or f"Add {state.get('op') or state['name']}")
+        self.state = state
+
+    def do(self) -> None:
+        add_node_state(self.document, self.state)
+
+    def undo_(self) -> None:
+        self.document.remove_node(self.state["id"])
+
+
+class DeleteCommand(DocumentCommand):
+    """Delete nodes and edges; undo restores nodes, their edges and the node order."""
+
+    def __init__(self, document: Document, ids: list[str],
+                 edges: list[tuple[str, int]] = (), text: str = "Delete") -> None:
+        super().__init__(document, text)
+        gone = set(ids)
+        self.order = list(document.nodes)
+        self.states = [node_to_dict(document.nodes[n]) for n in self.order if n in gone]
+        # edges that will disappear: into deleted nodes from outside, out of deleted nodes,
+        # plus the explicitly selected ones
+        wires = {(s, t, k) for s, t, k in document.edges() if s in gone or t in gone}
+        wires |= {(document.nodes[t].inputs[k], t, k) for t, k in edges
+                  if isinstance(document.nodes.get(t), OpNode) and k < len(document.nodes[t].inputs)
+                  and document.nodes[t].inputs[k] is not None}
+        self.wires = sorted(wires, key=lambda w: (w[1], w[2]))
+        self.ids = [s["id"] for s in self.states]
+        self.edges = [(t, k) for s, t, k in self.wires if s not in gone and t not in gone]
+
+    def do(self) -> None:
+        for target, slot in sorted(self.edges, key=lambda e: -e[1]):
+            self.document.disconnect(target, slot)
+        for node_id in reversed(self.ids):
+            self.document.remove_node(node_id)
+
+    def undo_(self) -> None:
+        for state in self.states:
+            add_node_state(self.document, state, [None] * len(state.get("inputs") or [])
+                           if state["kind"] == "op" and not _variadic(state) else [])
+        for source, target, slot in self.wires:
+            node = self.document.nodes[target]
+            if node.spec.variadic:      # variadic inputs have no gaps: append
+                slot = min(slot, len(node.inputs))
+            self.document.connect(source, target, slot)
+        restore_order(self.document, self.order)
+
+
+def _variadic(state: dict[str, Any]) -> bool:
+    from ..autograd.registry import REGISTRY
+
+    return REGISTRY[state["op"]].variadic
+
+
+class ConnectCommand(DocumentCommand):
+    def __init__(self, document: Document, source: str, target: str, slot: int) -> None:
+        super().__init__(document, f"Connect {source} → {target}")
+        self.source, self.target, self.slot = source, target, slot
+
+    def do(self) -> None:
+        self.document.connect(self.source, self.target, self.slot)
+
+    def undo_(self) -> None:
+        self.document.disconnect(self.target, self.slot)
+
+
+class MoveCommand(DocumentCommand):
+    """Move nodes: ``moves`` maps node id -> (old position, new position)."""
+
+    def __init__(self, document: Document, moves: dict[str, tuple], text: str = "") -> None:
+        n = len(moves)
+        super().__init__(document, text or (f"Move {next(iter(moves))}" if n == 1
+                                            else f"Move {n} nodes"))
+        self.moves = moves
+
+    def do(self) -> None:
+        for node_id, (_, new) in self.moves.items():
+            self.document.move(node_id, new)
+
+    def undo_(self) -> None:
+        for node_id, (old, _) in self.moves.items():
+            self.document.move(node_id, old)
+
+
+class RenameCommand(DocumentCommand):
+    def __init__(self, document: Document, node_id: str, name: str) -> None:
+        super().__init__(document, f"Rename {node_id} to {name}")
+        self.node_id, self.new, self.old = node_id, name, document.node(node_id).name
+
+    def do(self) -> None:
+        self.document.rename(self.node_id, self.new)
+
+    def undo_(self) -> None:
+        self.document.rename(self.node_id, self.old)
+
+
+class SetAttrCommand(DocumentCommand):
+    def __init__(self, document: Document, node_id: str, name: str, value: Any) -> None:
+        super().__init__(document, f"Set {node_id}.{name}")
+        self.node_id, self.name, self.new = node_id, name, value
+        self.old = document.node(node_id).attrs.get(name)
+
+    def do(self) -> None:
+        self.document.set_attr(self.node_id, self.name, self.new)
+
+    def undo_(self) -> None:
+        self.document.set_attr(self.node_id, self.name, self.old)
+
+
+class SetValueCommand(DocumentCommand):
+    def __init__(self, document: Document, node_id: str, value: ValueSpec,
+                 dtype: str | None = None) -> None:
+        super().__init__(document, f"Set value of {node_id}")
+        node = document.node(node_id)
+        self.node_id, self.new, self.new_dtype = node_id, value, dtype or node.dtype
+        self.old, self.old_dtype = node.value, node.dtype
+
+    def do(self) -> None:
+        self.document.set_value(self.node_id, self.new, self.new_dtype)
+
+    def undo_(self) -> None:
+        self.document.set_value(self.node_id, self.old, self.old_dtype)
+
+
+class SetRequiresGradCommand(DocumentCommand):
+    def __init__(self, document: Document, node_id: str, flag: bool) -> None:
+        super().__init__(document, f"requires_grad of {node_id}")
+        self.node_id, self.new = node_id, bool(flag)
+        self.old = document.node(node_id).requires_grad
+
+    def do(self) -> None:
+        self.document.set_requires_grad(self.node_id, self.new)
+
+    def undo_(self) -> None:
+        self.document.set_requires_grad(self.node_id, self.old)
+
+
+class PasteCommand(DocumentCommand):
+    """Insert a fragment; the first ``do()`` records what it added so redo repeats it."""
+
+    def __init__(self, document: Document, fragment: dict, offset: tuple[float, float],
+                 text: str = "Paste") -> None:
+        super().__init__(document, text)
+        self.fragment, self.offset = fragment, offset
+        self.ids: list[str] = []
+        self.states: list[dict[str, Any]] = []
+
+    def do(self) -> None:
+        if not self.states:
+            self.ids = insert_fragment(self.document, self.fragment, self.offset)
+            self.states = [node_to_dict(self.document.nodes[n]) for n in self.ids]
+        else:
+            for state in self.states:
+                add_node_state(self.document, state)
+
+    def undo_(self) -> None:
+        for node_id in reversed(self.ids):
+            self.document.remove_node(node_id)

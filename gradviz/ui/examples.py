@@ -1,0 +1,23 @@
+"""Where the bundled example documents live (``resources/`` at the repository root)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradviz
+
+RESOURCES = Path(gradviz.__file__).resolve().parent.parent / "resources"
+EXAMPLES = RESOURCES / "examples"
+TUTORIAL = EXAMPLES / "tutorial_basic.gvz"
+
+
+def example_files() -> list[Path]:
+    """Every ``*.gvz`` in the examples folder, tutorial first, then by name."""
+    if not EXAMPLES.is_dir():
+        return []
+    files = sorted(EXAMPLES.glob("*.gvz"))
+    return sorted(files, key=lambda p: p != TUTORIAL)
+
+
+def example_title(path: Path) -> str:
+    return path.stem.replace("_", " ").capitalize()

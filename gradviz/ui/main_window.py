@@ -1,0 +1,653 @@
+"""The main window: canvas, palette, history, menus, files, undo and settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPointF, QRectF, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QUndoView,
+)
+
+import gradviz
+
+from ..autograd.registry import REGISTRY
+from ..graph import Document, DocumentError, GraphFileError, layered_layout, load, save
+from ..graph.fileio import fragment_to_dict, value_to_dict
+from ..graph.values import ValueSpec
+from . import commands
+from .canvas import GraphScene, GraphView, missing_input
+from .examples import TUTORIAL, example_files, example_title
+from .expression_bar import ExpressionBar, interpreter_available
+from .items import NodeItem
+from .palette import Palette
+from .theme import application_palette, theme_named
+
+ORGANIZATION, APPLICATION = "gradviz", "gradviz"
+FRAGMENT_MIME = "application/x-gradviz-fragment"
+FILE_FILTER = "gradviz graphs (*.gvz);;All files (*)"
+MAX_RECENT = 10
+
+# Values for attributes an op cannot do without, so a palette node is valid at once.
+REQUIRED_DEFAULTS = {("shape", "shape"): [-1], ("dims", "shape"): [1, 0],
+                     ("size", "shape"): [2, 2], ("dim", "int"): 0, ("index", "index"): 0,
+                     ("dtype", "dtype"): "float64"}
+SOFTMAX_OPS = ("softmax", "log_softmax")
+
+
+def creator_value(name: str) -> ValueSpec:
+    """The value rule a palette tensor creator starts with."""
+    if name == "tensor":
+        return ValueSpec("values", (2, 2), np.array([[1, 2], [3, 4]], dtype=np.float32))
+    if name in ("rand", "randn"):
+        return ValueSpec(name, (2, 2), seed=0)
+    if name == "full":
+        return ValueSpec("full", (2, 2), fill=0.5)
+    if name == "arange":
+        return ValueSpec("arange", (4,), start=0.0, end=4.0, step=1.0)
+    if name == "linspace":
+        return ValueSpec("linspace", (5,), start=0.0, end=1.0)
+    if name == "eye":
+        return ValueSpec("eye", (3, 3))
+    return ValueSpec(name, (2, 2))
+
+
+def _export_script_function():
+    """``export_script(document) -> str`` from the graph layer, if it has one."""
+    try:
+        from ..graph import export_script
+        return export_script
+    except ImportError:
+        pass
+    try:
+        from ..graph.export import export_script
+        return export_script
+    except ImportError:
+        return None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, theme: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings(ORGANIZATION, APPLICATION)
+        self.theme_name = theme or str(self.settings.value("theme", "system"))
+        self.theme = theme_named(self.theme_name)
+        self.document = Document()
+        self.path: Path | None = None
+        self.last_message = ""
+        self._find = ("", -1)
+        self._paste_count = 0
+
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.scene = GraphScene(self.theme, self)
+        self.view = GraphView(self.scene, self)
+        self.setCentralWidget(self.view)
+        self.palette = Palette(self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.palette)
+        self.history = QDockWidget("History", self)
+        self.history.setObjectName("historyDock")
+        self.history.setWidget(QUndoView(self.undo_stack))
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.history)
+        self.expression_bar = ExpressionBar(self)
+
+        self._make_actions()
+        self._make_menus()
+        self._make_toolbars()
+        self.view.connect_requested.connect(self.connect_nodes)
+        self.view.moved.connect(self.move_nodes)
+        self.view.add_requested.connect(self._add_dropped)
+        self.view.node_activated.connect(self.rename_dialog)
+        self.view.message.connect(self.show_message)
+        self.palette.add_requested.connect(lambda kind, name: self.add_node(kind, name))
+        self.expression_bar.message.connect(self.show_message)
+
+        self.resize(1280, 800)
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+        hints = QGuiApplication.styleHints()
+        hints.colorSchemeChanged.connect(lambda _scheme: self._follow_system())
+        if not interpreter_available():  # the bar needs gradviz.graph.script
+            self.expression_bar.hide()
+            self.expression_bar.toggleViewAction().setEnabled(False)
+        self.apply_theme(self.theme_name)
+        self.set_document(Document(), None)
+
+    # -- actions and menus -----------------------------------------------------------------
+    def _action(self, name: str, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        a = self._action
+        self.actionNew = a("actionNew", "&New", self.new_document, key.New)
+        self.actionOpen = a("actionOpen", "&Open…", self.open_dialog, key.Open)
+        self.actionSave = a("actionSave", "&Save", self.save, key.Save)
+        self.actionSaveAs = a("actionSaveAs", "Save &As…", self.save_as, key.SaveAs)
+        self.actionExportImage = a("actionExportImage", "Export &Image…", self.export_image_dialog,
+                                   "Ctrl+E", "Save the whole graph as PNG or SVG")
+        self.export_script = _export_script_function()
+        if self.export_script is not None:
+            self.actionExportScript = a("actionExportScript", "Export S&cript…",
+                                        self.export_script_dialog, "Ctrl+Shift+E",
+                                        "Save the graph as a PyTorch script")
+        self.actionQuit = a("actionQuit", "&Quit", self.close, key.Quit)
+        self.actionUndo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.actionUndo.setObjectName("actionUndo")
+        self.actionUndo.setShortcuts(QKeySequence.StandardKey.Undo)
+        self.actionRedo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.actionRedo.setObjectName("actionRedo")
+        self.actionRedo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.addActions([self.actionUndo, self.actionRedo])
+        self.actionCut = a("actionCut", "Cu&t", self.cut, key.Cut)
+        self.actionCopy = a("actionCopy", "&Copy", self.copy, key.Copy)
+        self.actionPaste = a("actionPaste", "&Paste", self.paste, key.Paste)
+        self.actionDuplicate = a("actionDuplicate", "D&uplicate", self.duplicate, "Ctrl+D")
+        self.actionDelete = a("actionDelete", "&Delete", self.delete_selection,
+                              [QKeySequence.StandardKey.Delete, "Backspace"])
+        self.actionSelectAll = a("actionSelectAll", "Select &All", self.select_all, key.SelectAll)
+        self.actionFind = a("actionFind", "&Find Node…", self.find_dialog, key.Find)
+        self.actionRename = a("actionRename", "&Rename…", self.rename_selected, "F2")
+        self.actionZoomIn = a("actionZoomIn", "Zoom &In", lambda: self.view.zoom_by(1.25),
+                              ["Ctrl+=", "Ctrl++"])
+        self.actionZoomOut = a("actionZoomOut", "Zoom &Out", lambda: self.view.zoom_by(0.8),
+                               "Ctrl+-")
+        self.actionZoomReset = a("actionZoomReset", "Actual &Size", self.view.zoom_reset,
+                                 "Ctrl+0")
+        self.actionFitView = a("actionFitView", "&Fit Graph", self.view.fit, "F",
+                               "Show the whole graph")
+        self.actionAutoLayout = a("actionAutoLayout", "Auto &Layout", self.auto_layout, "Ctrl+L",
+                                  "Arrange the graph in layers (pinned nodes stay)")
+        self.actionAbout = a("actionAbout", "&About gradviz", self.about)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.actionNew, self.actionOpen])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._fill_recent()
+        self.examples_menu = file_menu.addMenu("E&xamples")
+        for path in example_files():
+            action = self.examples_menu.addAction(example_title(path))
+            action.setData(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self.open_example(p))
+        self.examples_menu.setEnabled(bool(example_files()))
+        file_menu.addSeparator()
+        file_menu.addActions([self.actionSave, self.actionSaveAs])
+        file_menu.addSeparator()
+        file_menu.addAction(self.actionExportImage)
+        if self.export_script is not None:
+            file_menu.addAction(self.actionExportScript)
+        file_menu.addSeparator()
+        file_menu.addAction(self.actionQuit)
+
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.actionUndo, self.actionRedo])
+        edit.addSeparator()
+        edit.addActions([self.actionCut, self.actionCopy, self.actionPaste, self.actionDuplicate,
+                         self.actionDelete])
+        edit.addSeparator()
+        edit.addActions([self.actionSelectAll, self.actionFind, self.actionRename])
+
+        view = bar.addMenu("&View")
+        view.addActions([self.actionZoomIn, self.actionZoomOut, self.actionZoomReset,
+                         self.actionFitView])
+        view.addSeparator()
+        view.addAction(self.actionAutoLayout)
+        view.addSeparator()
+        theme_menu = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions = {}
+        for name in ("system", "light", "dark"):
+            action = theme_menu.addAction(name.capitalize())
+            action.setCheckable(True)
+            action.setChecked(name == self.theme_name)
+            action.triggered.connect(lambda _c=False, n=name: self.apply_theme(n))
+            group.addAction(action)
+            self.theme_actions[name] = action
+        view.addSeparator()
+        view.addAction(self.palette.toggleViewAction())
+        view.addAction(self.history.toggleViewAction())
+        view.addAction(self.expression_bar.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.actionAbout)
+
+    def _make_toolbars(self) -> None:
+        tools = self.addToolBar("File")
+        tools.setObjectName("fileToolBar")
+        tools.addActions([self.actionNew, self.actionOpen, self.actionSave])
+        tools.addSeparator()
+        tools.addActions([self.actionUndo, self.actionRedo])
+        tools.addSeparator()
+        tools.addActions([self.actionAutoLayout, self.actionFitView])
+        self.addToolBarBreak()
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.expression_bar)
+
+    # -- messages and title --------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        self.last_message = text
+        self.statusBar().showMessage(text, 10000)
+
+    def _update_title(self) -> None:
+        name = self.path.name if self.path else (self.document.title or "Untitled")
+        self.setWindowTitle(f"{name}[*] — gradviz")
+        self.setWindowModified(not self.undo_stack.isClean())
+
+    # -- the document --------------------------------------------------------------------------
+    def set_document(self, document: Document, path: Path | None) -> None:
+        """Show ``document`` evaluated, with a fresh history; laid out when it has no
+        positions or its nodes, drawn at their real sizes, would overlap."""
+        self.scene.set_document(document)
+        self.document = document
+        if _needs_layout(document) or self.scene.overlapping():
+            layout = layered_layout(document, "TB", sizes=self.scene.node_sizes())
+            for node_id, pos in layout.positions.items():
+                if not document.nodes[node_id].pinned:
+                    document.move(node_id, pos)
+        self.path = Path(path) if path is not None else None
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self._paste_count = 0
+        self._update_title()
+        self.view.fit()
+        QTimer.singleShot(0, self.view.fit)
+
+    def load_startup(self, path: str | None = None) -> None:
+        """What launch shows: the given file, else the tutorial example."""
+        if path is not None:
+            self.open_path(path)
+        elif TUTORIAL.is_file():
+            self.open_path(TUTORIAL, as_template=True)
+
+    def open_path(self, path, as_template: bool = False) -> bool:
+        """Load ``path``; on a bad file show the reason and keep the current document.
+
+        ``as_template`` (examples) opens the file without binding Save to it.
+        """
+        try:
+            document = load(path)
+        except GraphFileError as exc:
+            QMessageBox.critical(self, "Cannot open file", f"{Path(path).name}: {exc}")
+            self.show_message(f"Could not open {Path(path).name}: {exc}")
+            return False
+        self.set_document(document, None if as_template else path)
+        if not as_template:
+            self._add_recent(path)
+        self.show_message(f"Opened {Path(path).name}")
+        return True
+
+    def save_path(self, path) -> bool:
+        try:
+            save(self.document, path)
+        except (OSError, GraphFileError, ValueError) as exc:
+            QMessageBox.critical(self, "Cannot save file", f"{Path(path).name}: {exc}")
+            self.show_message(f"Could not save {Path(path).name}: {exc}")
+            return False
+        self.path = Path(path)
+        self.undo_stack.setClean()
+        self._add_recent(path)
+        self._update_title()
+        self.show_message(f"Saved {self.path.name}")
+        return True
+
+    def save(self) -> bool:
+        return self.save_path(self.path) if self.path is not None else self.save_as()
+
+    def save_as(self) -> bool:
+        start = str(self.path or Path.home() / f"{self.document.title or 'untitled'}.gvz")
+        path, _ = QFileDialog.getSaveFileName(self, "Save As", start, FILE_FILTER)
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path += ".gvz"
+        return self.save_path(path)
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded)."""
+        if self.undo_stack.isClean():
+            return True
+        name = self.path.name if self.path else (self.document.title or "Untitled")
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        answer = QMessageBox.warning(self, "Unsaved changes",
+                                     f"Save the changes to {name} before closing it?",
+                                     buttons, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self.set_document(Document(), None)
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.path.parent if self.path else Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open", start, FILE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_example(self, path: Path) -> None:
+        if self.maybe_save():
+            self.open_path(path, as_template=True)
+
+    def _add_recent(self, path) -> None:
+        path = str(Path(path).resolve())
+        recent = [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recentFiles", [path, *recent][:MAX_RECENT])
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files():
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self._open_recent(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _open_recent(self, path: str) -> None:
+        if self.maybe_save():
+            self.open_path(path)
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.sync()
+        self.scene.detach()
+        event.accept()
+
+    # -- edits (each one a command) ----------------------------------------------------------------
+    def execute(self, command: commands.DocumentCommand) -> bool:
+        """Perform an edit and put it on the undo stack; a refused edit changes nothing."""
+        try:
+            command.do()
+        except (DocumentError, GraphFileError) as exc:
+            self.show_message(f"Refused: {exc}")
+            return False
+        self.undo_stack.push(command)
+        return True
+
+    def view_centre(self) -> QPointF:
+        return self.view.mapToScene(self.view.viewport().rect().center())
+
+    def _free_spot(self, pos: QPointF) -> tuple[float, float]:
+        """``pos``, or the nearest spot to its right where a new node overlaps nothing."""
+        x, y = round(pos.x()), round(pos.y())
+        for _ in range(200):
+            box = QRectF(x - 100, y - 50, 200, 100)
+            if not any(isinstance(i, NodeItem) for i in self.scene.items(box)):
+                break
+            x += 40
+        return (float(x), float(y))
+
+    def add_node(self, kind: str, name: str, pos: QPointF | None = None) -> str | None:
+        """Add a palette entry (a tensor creator or a registry op); returns the new id."""
+        position = list(self._free_spot(pos if pos is not None else self.view_centre()))
+        doc = self.document
+        if kind == "tensor":
+            spec = creator_value(name)
+            node_id = doc.new_id("x")
+            state = {"id": node_id, "kind": "tensor", "name": node_id, "dtype": "float32",
+                     "requires_grad": False, "value": value_to_dict(spec, "float32")}
+        elif kind == "op" and name in REGISTRY:
+            spec = REGISTRY[name]
+            node_id = doc.new_id(name)
+            attrs = {}
+            for attr in spec.attrs:
+                if attr.required:
+                    default = -1 if name in SOFTMAX_OPS else \
+                        REQUIRED_DEFAULTS.get((attr.name, attr.kind), 0)
+                    attrs[attr.name] = default
+            state = {"id": node_id, "kind": "op", "op": name, "name": "", "attrs": attrs,
+                     "inputs": [] if spec.variadic else [None] * len(spec.inputs)}
+        else:
+            self.show_message(f"Unknown palette entry {kind}:{name}")
+            return None
+        state.update(position=position, pinned=False, label="")
+        if not self.execute(commands.AddNodeCommand(doc, state)):
+            return None
+        self.scene.select_ids([node_id])
+        self.show_message(f"Added {node_id}")
+        return node_id
+
+    def _add_dropped(self, kind: str, name: str, pos: QPointF) -> None:
+        self.add_node(kind, name, pos)
+
+    def connect_nodes(self, source: str, target: str, slot: int) -> bool:
+        """Connect, or refuse with the reason (cycle, occupied slot, shapes that do not fit)."""
+        doc = self.document
+        before = doc.evaluate().get(target)
+        before_message = before.message if before is not None else ""
+        command = commands.ConnectCommand(doc, source, target, slot)
+        try:
+            command.do()
+        except DocumentError as exc:
+            self.show_message(f"Refused: {exc}")
+            return False
+        after = doc.evaluate()[target]
+        if after.status == "error" and not missing_input(doc, target) \
+                and after.message != before_message:
+            command.undo_()
+            self.show_message(f"Refused: {doc.display_name(target)}: {after.message}")
+            return False
+        self.undo_stack.push(command)
+        self.show_message(f"Connected {source} → {target}")
+        return True
+
+    def move_nodes(self, moves: dict) -> None:
+        self.execute(commands.MoveCommand(self.document, moves))
+
+    def selected_ids(self) -> list[str]:
+        return self.scene.selected_ids()
+
+    def delete_selection(self) -> None:
+        ids, edges = self.scene.selected_ids(), self.scene.selected_edges()
+        if not ids and not edges:
+            self.show_message("Nothing selected to delete")
+            return
+        text = f"Delete {ids[0]}" if len(ids) == 1 and not edges else \
+            f"Delete {len(ids)} nodes" if ids else "Delete connection"
+        if self.execute(commands.DeleteCommand(self.document, ids, edges, text)):
+            self.show_message(text)
+
+    def copy(self) -> bool:
+        ids = self.scene.selected_ids()
+        if not ids:
+            self.show_message("Nothing selected to copy")
+            return False
+        text = json.dumps(fragment_to_dict(self.document, ids))
+        mime = QMimeData()
+        mime.setData(FRAGMENT_MIME, text.encode())
+        mime.setText(text)
+        QGuiApplication.clipboard().setMimeData(mime)
+        self._paste_count = 0
+        self.show_message(f"Copied {len(ids)} node{'s' * (len(ids) != 1)}")
+        return True
+
+    def cut(self) -> None:
+        if self.copy():
+            self.delete_selection()
+
+    def paste(self) -> list[str]:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None and mime.hasFormat(FRAGMENT_MIME):
+            text = bytes(mime.data(FRAGMENT_MIME)).decode()
+        else:
+            text = mime.text() if mime is not None else ""
+        try:
+            fragment = json.loads(text)
+        except ValueError:
+            self.show_message("The clipboard does not hold gradviz nodes")
+            return []
+        self._paste_count += 1
+        return self._insert(fragment, 40.0 * self._paste_count, "Paste")
+
+    def duplicate(self) -> list[str]:
+        ids = self.scene.selected_ids()
+        if not ids:
+            self.show_message("Nothing selected to duplicate")
+            return []
+        return self._insert(fragment_to_dict(self.document, ids), 40.0, "Duplicate")
+
+    def _insert(self, fragment, offset: float, text: str) -> list[str]:
+        command = commands.PasteCommand(self.document, fragment, (offset, offset), text)
+        if not self.execute(command):
+            return []
+        self.scene.select_ids(command.ids)
+        self.show_message(f"{text}: {len(command.ids)} node{'s' * (len(command.ids) != 1)}")
+        return command.ids
+
+    def select_all(self) -> None:
+        self.scene.select_ids(list(self.document.nodes))
+
+    def find_node(self, text: str) -> str | None:
+        """Select and centre the next node whose name, id or op contains ``text``."""
+        needle = text.strip().lower()
+        if not needle:
+            return None
+        hits = [n for n, node in self.document.nodes.items()
+                if needle in self.document.display_name(n).lower() or needle in n.lower()
+                or needle in getattr(node, "op", "").lower()]
+        if not hits:
+            self.show_message(f"No node matches “{text}”")
+            return None
+        last_text, last = self._find
+        index = (last + 1) % len(hits) if last_text == needle else 0
+        self._find = (needle, index)
+        node_id = hits[index]
+        self.scene.select_ids([node_id])
+        self.view.centerOn(self.scene.nodes[node_id])
+        self.show_message(f"Found {node_id} ({index + 1} of {len(hits)})")
+        return node_id
+
+    def find_dialog(self) -> None:
+        text, ok = QInputDialog.getText(self, "Find Node", "Name or op:", text=self._find[0])
+        if ok:
+            self.find_node(text)
+
+    def rename_selected(self) -> None:
+        ids = self.scene.selected_ids()
+        if len(ids) == 1:
+            self.rename_dialog(ids[0])
+        else:
+            self.show_message("Select one node to rename")
+
+    def rename_dialog(self, node_id: str) -> None:
+        node = self.document.nodes[node_id]
+        text, ok = QInputDialog.getText(self, "Rename", f"Name of {node_id}:",
+                                        text=node.name)
+        if ok and text != node.name:
+            self.execute(commands.RenameCommand(self.document, node_id, text))
+
+    def auto_layout(self) -> None:
+        self.scene.refresh()
+        layout = layered_layout(self.document, "TB", sizes=self.scene.node_sizes())
+        moves = {}
+        for node_id, pos in layout.positions.items():
+            node = self.document.nodes[node_id]
+            pos = (float(pos[0]), float(pos[1]))
+            if not node.pinned and pos != node.position:
+                moves[node_id] = (node.position, pos)
+        if moves:
+            self.execute(commands.MoveCommand(self.document, moves, "Auto Layout"))
+        self.view.fit()
+        self.show_message("Laid out the graph" if moves else "The layout is already tidy")
+
+    # -- export, theme, about ---------------------------------------------------------------------
+    def export_image(self, path) -> None:
+        from .render import render_scene
+
+        self.scene.refresh()
+        render_scene(self.scene, path)
+        self.show_message(f"Exported {Path(path).name}")
+
+    def export_image_dialog(self) -> None:
+        stem = self.path.stem if self.path else (self.document.title or "graph")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export Image", str(Path.home() / f"{stem}.png"),
+            "PNG image (*.png);;SVG image (*.svg)")
+        if not path:
+            return
+        if Path(path).suffix.lower() not in (".png", ".svg"):
+            path += ".svg" if "svg" in chosen.lower() else ".png"
+        try:
+            self.export_image(path)
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot export image", str(exc))
+
+    def export_script_dialog(self) -> None:
+        stem = self.path.stem if self.path else "graph"
+        path, _ = QFileDialog.getSaveFileName(self, "Export Script",
+                                              str(Path.home() / f"{stem}.py"),
+                                              "Python script (*.py)")
+        if not path:
+            return
+        try:
+            Path(path).write_text(self.export_script(self.document), encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            QMessageBox.critical(self, "Cannot export script", str(exc))
+            return
+        self.show_message(f"Exported {Path(path).name}")
+
+    def apply_theme(self, name: str) -> None:
+        self.theme_name = name
+        self.theme = theme_named(name)
+        app = QApplication.instance()
+        if app is not None:
+            app.setPalette(application_palette(self.theme))
+        self.scene.set_theme(self.theme)
+        self.view.resetCachedContent()
+        self.view.viewport().update()
+        if name in self.theme_actions:
+            self.theme_actions[name].setChecked(True)
+        self.settings.setValue("theme", name)
+
+    def _follow_system(self) -> None:
+        if self.theme_name == "system":
+            self.apply_theme("system")
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About gradviz",
+                          f"<b>gradviz {gradviz.__version__}</b><p>See automatic "
+                          "differentiation: build tensor graphs and step through backward "
+                          "propagation.</p><p>PySide6 · numpy · networkx</p>")
+
+
+def _needs_layout(document: Document) -> bool:
+    """A document whose nodes all sit at one point (e.g. from a script) gets laid out."""
+    positions = {node.position for node in document.nodes.values()}
+    return len(document.nodes) > 1 and len(positions) == 1
