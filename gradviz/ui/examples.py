@@ -1,13 +1,12 @@
-"""Where the bundled example documents live (``resources/`` at the repository root)."""
+"""The bundled example documents (located by ``gradviz.resources``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import gradviz
+from ..resources import examples_dir
 
-RESOURCES = Path(gradviz.__file__).resolve().parent.parent / "resources"
-EXAMPLES = RESOURCES / "examples"
+EXAMPLES = examples_dir()
 TUTORIAL = EXAMPLES / "tutorial_basic.gvz"
 
 
