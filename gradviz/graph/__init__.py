@@ -4,12 +4,15 @@
 from .arrange import apply_layout, layered_layout
 from .document import Document, DocumentError, OpNode, TensorNode
 from .evaluate import Evaluation, NodeResult
+from .export import export_script
 from .fileio import GraphFileError, load, save
+from .script import Limits, ScriptError, ScriptResult, run_script
 from .trace import SentGradient, Trace, TraceError, TraceStep
 from .values import ValueSpec
 
 __all__ = [
     "Document", "DocumentError", "Evaluation", "GraphFileError", "NodeResult", "OpNode",
     "SentGradient", "TensorNode", "Trace", "TraceError", "TraceStep", "ValueSpec",
-    "apply_layout", "layered_layout", "load", "save",
+    "Limits", "ScriptError", "ScriptResult", "apply_layout", "export_script", "layered_layout",
+    "load", "run_script", "save",
 ]

@@ -47,8 +47,19 @@ def _number(value: float) -> float | str:
     return value
 
 
+def _unusual_nans(array: np.ndarray) -> bool:
+    """NaNs other than the plain quiet NaN ("nan" in the file would lose their bits)."""
+    if array.dtype.kind != "f":
+        return False
+    nans = array[np.isnan(array)]
+    if not nans.size:
+        return False
+    plain = np.array(np.nan, dtype=array.dtype).tobytes()
+    return any(v.tobytes() != plain for v in nans)
+
+
 def _encode_data(array: np.ndarray) -> dict[str, Any]:
-    if array.size > INLINE_LIMIT:
+    if array.size > INLINE_LIMIT or _unusual_nans(array):
         raw = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"), copy=False)
         return {"base64": base64.b64encode(raw.tobytes()).decode("ascii")}
     if array.dtype.kind == "f":
