@@ -6,7 +6,7 @@ move, add, open) that the main window carries out as undoable commands.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView
 
@@ -231,6 +231,26 @@ class GraphScene(QGraphicsScene):
         else:
             self.update_states()
 
+    def clear_step_overlay(self) -> None:
+        """Back to plain evaluation: no step states, gradients, highlights or tints."""
+        for edge in self.edges.values():
+            if edge.highlighted:
+                edge.set_highlight(False)
+        for item in self.nodes.values():
+            item.set_tint(None)
+            item.set_badge("")
+        self.step_states = {}
+        if self.grad_texts:
+            self.grad_texts = {}
+            self._dirty.update(self.nodes)
+            self._timer.start()
+        self.update_states()
+
+    def set_tints(self, tints: dict[str, tuple]) -> None:
+        """node id -> (QColor or None, flag text); nodes not named lose their tint."""
+        for node_id, item in self.nodes.items():
+            item.set_tint(*tints.get(node_id, (None, "")))
+
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.setBackgroundBrush(QColor(theme.background))
@@ -284,6 +304,7 @@ class GraphView(QGraphicsView):
     add_requested = Signal(str, str, QPointF)  # kind, name, scene position
     node_activated = Signal(str)
     message = Signal(str)
+    space_tapped = Signal()      # Space pressed and released without panning (play/pause)
 
     def __init__(self, scene: GraphScene, parent=None) -> None:
         super().__init__(scene, parent)
@@ -300,6 +321,7 @@ class GraphView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan_from: QPointF | None = None
         self._space = False
+        self._panned = False
         self._link_source: NodeItem | None = None
         self._preview: QGraphicsPathItem | None = None
         self._pressed: dict[str, tuple[float, float]] = {}
@@ -344,6 +366,7 @@ class GraphView(QGraphicsView):
         if event.button() == Qt.MouseButton.MiddleButton or (
                 event.button() == Qt.MouseButton.LeftButton and self._space):
             self._pan_from = event.position()
+            self._panned = True
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
@@ -404,9 +427,17 @@ class GraphView(QGraphicsView):
             return
         super().mouseDoubleClickEvent(event)
 
+    def event(self, event) -> bool:
+        # Space is the Play shortcut; the canvas keeps it so that space+drag can pan, and
+        # reports a tap (no drag) as ``space_tapped``.
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space:
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = True
+            self._space, self._panned = True, False
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             event.accept()
             return
@@ -417,6 +448,8 @@ class GraphView(QGraphicsView):
             self._space = False
             self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
             event.accept()
+            if not self._panned:
+                self.space_tapped.emit()
             return
         super().keyReleaseEvent(event)
 

@@ -12,7 +12,13 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from ..graph.document import Document, OpNode
-from ..graph.fileio import add_node_state, insert_fragment, node_to_dict
+from ..graph.fileio import (
+    add_node_state,
+    document_from_dict,
+    document_to_dict,
+    insert_fragment,
+    node_to_dict,
+)
 from ..graph.values import ValueSpec
 
 
@@ -211,3 +217,58 @@ class PasteCommand(DocumentCommand):
     def undo_(self) -> None:
         for node_id in reversed(self.ids):
             self.document.remove_node(node_id)
+
+
+class SetElementCommand(DocumentCommand):
+    """Change one element of a tensor node; undo restores the previous value rule."""
+
+    def __init__(self, document: Document, node_id: str, index: tuple[int, ...],
+                 number: Any) -> None:
+        super().__init__(document, f"Set {node_id}{list(index)}")
+        node = document.node(node_id)
+        self.node_id, self.index, self.number = node_id, tuple(index), number
+        self.old, self.old_dtype = node.value, node.dtype
+
+    def do(self) -> None:
+        self.document.set_element(self.node_id, self.index, self.number)
+
+    def undo_(self) -> None:
+        self.document.set_value(self.node_id, self.old, self.old_dtype)
+
+
+class ReplaceContentsCommand(DocumentCommand):
+    """Replace everything in the document (nodes, title, script, backward start) with the
+    contents of another one, keeping the same ``Document`` object so views and the undo
+    history stay attached. Used when a script run records a new graph."""
+
+    def __init__(self, document: Document, new: Document, text: str = "Replace graph") -> None:
+        super().__init__(document, text)
+        self.before = document_to_dict(document)
+        self.after = document_to_dict(new)
+
+    def do(self) -> None:
+        _load_contents(self.document, self.after)
+
+    def undo_(self) -> None:
+        _load_contents(self.document, self.before)
+
+
+def _load_contents(document: Document, data: dict[str, Any]) -> None:
+    """Make ``document`` hold ``data`` (a ``document_to_dict``); validated first, so a bad
+    ``data`` raises GraphFileError before anything is touched."""
+    fresh = document_from_dict(data)
+    for node_id in reversed(list(document.nodes)):
+        document.remove_node(node_id)
+    for node in fresh.nodes.values():          # nodes first, then every wire
+        state = node_to_dict(node)
+        inputs = state.get("inputs")
+        if inputs is not None:
+            inputs = [] if _variadic(state) else [None] * len(inputs)
+        add_node_state(document, state, inputs)
+    for source, target, slot in fresh.edges():
+        document.connect(source, target, slot)
+    document.backward = fresh.backward
+    document.set_meta(title=fresh.title, description=fresh.description,
+                      script=fresh.script if fresh.script is not None else "")
+    if fresh.script is None:
+        document.script = None

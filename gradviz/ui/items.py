@@ -38,6 +38,7 @@ SLOT_SPACING = 58.0
 LINE = 17.0
 LOD_SIMPLE = 0.42     # below this zoom, nodes are plain rectangles
 GLOW = 7.0            # room outside the node for the active-state halo
+BADGE = 20.0          # height of the "step k/n" badge below the active node
 
 
 @functools.cache
@@ -77,6 +78,9 @@ class NodeItem(QGraphicsItem):
         self.grad_text = ""              # the gradient once backward reached this node
         self.requires_grad = False
         self.is_start = False
+        self.tint: QColor | None = None   # gradient-magnitude colouring
+        self.flag = ""                   # "nan" or "inf" when the gradient holds one
+        self.badge = ""                  # e.g. "step 3/5" beside the active node's output
         self.slots: list[str] = []       # input slot labels
         self.connected: set[int] = set()
         self.edges: list[EdgeItem] = []
@@ -110,6 +114,18 @@ class NodeItem(QGraphicsItem):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.update()
+
+    def set_tint(self, tint: QColor | None, flag: str = "") -> None:
+        """Colour the body by gradient magnitude (None: the kind's own fill)."""
+        if tint != self.tint or flag != self.flag:
+            self.tint, self.flag = tint, flag
+            self.update()
+
+    def set_badge(self, text: str) -> None:
+        if text != self.badge:
+            self.prepareGeometryChange()
+            self.badge = text
+            self.update()
 
     def _relayout(self) -> None:
         tm, bm, sm, mm = _metrics()
@@ -156,7 +172,17 @@ class NodeItem(QGraphicsItem):
         return QRectF(-self.width / 2, -self.height / 2, self.width, self.height)
 
     def boundingRect(self) -> QRectF:
-        return self.rect().adjusted(-GLOW, -GLOW, GLOW, GLOW)
+        bounds = self.rect().adjusted(-GLOW, -GLOW, GLOW, GLOW)
+        if self.badge:
+            bounds = bounds.united(self._badge_rect(self.rect()).adjusted(-1, -1, 1, 1))
+        return bounds
+
+    def _badge_rect(self, rect: QRectF) -> QRectF:
+        """Below the node, right of the output port: the least crowded spot (edges
+        arrive at the top and leave straight down from the centre)."""
+        _, body, _, _ = _metrics()
+        return QRectF(rect.center().x() + PORT_RADIUS + 6, rect.bottom() + 3,
+                      body.horizontalAdvance(self.badge) * 1.1 + 14, BADGE - 3)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -207,6 +233,8 @@ class NodeItem(QGraphicsItem):
         t = self.theme
         if self.state == "error":
             return QColor(t.error_fill)
+        if self.tint is not None:
+            return QColor(self.tint)
         if self.is_start:
             return QColor(t.start_fill)
         if self.kind == "tensor":
@@ -263,13 +291,31 @@ class NodeItem(QGraphicsItem):
         painter.fillPath(body, self._fill())
         painter.save()
         painter.setClipPath(body)
-        painter.fillRect(QRectF(rect.left(), rect.top(), rect.width(), 5.0), self._accent())
+        accent = self._accent() if self.state in ("idle", "error") else \
+            self._outline(False).color()
+        painter.fillRect(QRectF(rect.left(), rect.top(), rect.width(),
+                                5.0 if self.state == "idle" else 7.0), accent)
         painter.restore()
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(self._outline(selected))
         painter.drawPath(body)
         self._paint_text(painter, rect)
         self._paint_ports(painter)
+        if self.badge:
+            self._paint_badge(painter, rect)
+
+    def _paint_badge(self, painter: QPainter, rect: QRectF) -> None:
+        _, body_f, _, _ = _fonts()
+        box = self._badge_rect(rect)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(self.theme.active))
+        painter.drawRoundedRect(box, 5, 5)
+        font = QFont(body_f)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.badge)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_text(self, painter: QPainter, rect: QRectF) -> None:
         t = self.theme
@@ -300,6 +346,15 @@ class NodeItem(QGraphicsItem):
         painter.setFont(body_f)
         painter.setPen(QColor(t.muted))
         painter.drawText(QRectF(x, y, w, LINE), left, self._elided["subtitle"])
+        if self.flag:
+            flag = QRectF(rect.right() - PAD - 30, y + 1, 30, 15)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(t.error))
+            painter.drawRoundedRect(flag, 4, 4)
+            painter.setFont(small_f)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(flag, Qt.AlignmentFlag.AlignCenter, self.flag)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
         y += LINE
         if self.error:
             painter.setFont(small_f)
@@ -335,7 +390,7 @@ class EdgeItem(QGraphicsItem):
     """source's output -> target's input ``slot``: a curve ending in an arrowhead."""
 
     ARROW = 10.0
-    LABEL_WIDTH = 170.0
+    LABEL_WIDTH = 320.0
 
     def __init__(self, source: NodeItem, target: NodeItem, slot: int,
                  theme: Theme = LIGHT) -> None:
@@ -399,6 +454,21 @@ class EdgeItem(QGraphicsItem):
         x = point.x() - width - 8 if left else point.x() + 8
         return QRectF(x, point.y() - 10, width, 20)
 
+    def _paint_flow(self, painter: QPainter, color: QColor) -> None:
+        """Chevrons along the curve pointing back to the source: the gradient travels
+        against the forward arrow."""
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        for at in (0.3, 0.45):
+            point = self._path.pointAtPercent(at)
+            angle = math.radians(self._path.angleAtPercent(at) + 180.0)
+            ux, uy = math.cos(angle), -math.sin(angle)      # towards the source
+            px, py = -uy, ux
+            tip = QPointF(point.x() + ux * 7, point.y() + uy * 7)
+            back = QPointF(point.x() - ux * 5, point.y() - uy * 5)
+            painter.drawPolygon(QPolygonF([tip, QPointF(back.x() + px * 6, back.y() + py * 6),
+                                           QPointF(back.x() - px * 6, back.y() - py * 6)]))
+
     def path(self) -> QPainterPath:
         return self._path
 
@@ -422,6 +492,8 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(color))
         painter.drawPolygon(self._arrow)
+        if self.highlighted:
+            self._paint_flow(painter, color)
         if self.label:
             _, _, _, mono = _fonts()
             painter.setFont(mono)

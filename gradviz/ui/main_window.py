@@ -21,15 +21,30 @@ from PySide6.QtWidgets import (
 import gradviz
 
 from ..autograd.registry import REGISTRY
-from ..graph import Document, DocumentError, GraphFileError, layered_layout, load, save
+from ..graph import (
+    Document,
+    DocumentError,
+    GraphFileError,
+    TraceError,
+    apply_layout,
+    layered_layout,
+    load,
+    save,
+)
 from ..graph.fileio import fragment_to_dict, value_to_dict
 from ..graph.values import ValueSpec
-from . import commands
+from . import commands, steps
 from .canvas import GraphScene, GraphView, missing_input
 from .examples import TUTORIAL, example_files, example_title
 from .expression_bar import ExpressionBar, interpreter_available
+from .grad_check import GradCheckError, gradient_check
+from .gradient_dialog import GradientDialog, gradient_text, parse_gradient
+from .inspector import Inspector
 from .items import NodeItem
 from .palette import Palette
+from .script_panel import TUTORIAL_SCRIPT, ScriptPanel
+from .stepper import Stepper
+from .stepper_panel import StepperPanel
 from .theme import application_palette, theme_named
 
 ORGANIZATION, APPLICATION = "gradviz", "gradviz"
@@ -99,8 +114,12 @@ class MainWindow(QMainWindow):
         self.history.setWidget(QUndoView(self.undo_stack))
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.history)
         self.expression_bar = ExpressionBar(self)
+        self.stepper = Stepper(self.scene, self)
+        self.stepper.message.connect(self.show_message)
+        self.last_grad_check: float | None = None
 
         self._make_actions()
+        self._make_docks()
         self._make_menus()
         self._make_toolbars()
         self.view.connect_requested.connect(self.connect_nodes)
@@ -108,6 +127,7 @@ class MainWindow(QMainWindow):
         self.view.add_requested.connect(self._add_dropped)
         self.view.node_activated.connect(self.rename_dialog)
         self.view.message.connect(self.show_message)
+        self.view.space_tapped.connect(self.actionPlay.trigger)
         self.palette.add_requested.connect(lambda kind, name: self.add_node(kind, name))
         self.expression_bar.message.connect(self.show_message)
 
@@ -116,6 +136,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         state = self.settings.value("windowState")
+        self._docks_sized = state is not None     # a saved layout keeps its dock sizes
         if state is not None:
             self.restoreState(state)
         hints = QGuiApplication.styleHints()
@@ -181,6 +202,53 @@ class MainWindow(QMainWindow):
         self.actionAutoLayout = a("actionAutoLayout", "Auto &Layout", self.auto_layout, "Ctrl+L",
                                   "Arrange the graph in layers (pinned nodes stay)")
         self.actionAbout = a("actionAbout", "&About gradviz", self.about)
+        self._make_run_actions()
+
+    def _make_run_actions(self) -> None:
+        a, s = self._action, self.stepper
+        self.actionForward = a("actionForward", "&Forward", self.forward, "F5",
+                               "Evaluate the graph: every node shows its value")
+        self.actionBackward = a("actionBackward", "&Backward", self.run_backward, "Ctrl+B",
+                                "Trace backward from the selected node (or the output)")
+        self.actionAccumulate = QAction("Accumulate into .grad (retain_graph)", self)
+        self.actionAccumulate.setObjectName("actionAccumulate")
+        self.actionAccumulate.setCheckable(True)
+        self.actionAccumulate.setStatusTip("A second Backward adds to the leaves' .grad, as "
+                                           "PyTorch does with retain_graph=True")
+        self.actionResetSteps = a("actionResetSteps", "&Reset Steps", s.reset, "Home",
+                                  "Back to before the first backward step")
+        self.actionStepBack = a("actionStepBack", "Step Bac&k", s.step_back, "Left",
+                                "Undo the last backward step")
+        self.actionStepForward = a("actionStepForward", "&Step", self.step_forward, "Right",
+                                   "Run the next backward step")
+        self.actionRunToEnd = a("actionRunToEnd", "Run to &End", self.run_to_end, "End",
+                                "Run every remaining backward step")
+        self.actionPlay = a("actionPlay", "&Play", self.toggle_play, "Space",
+                            "Play or pause the backward steps")
+        self.actionGradCheck = a("actionGradCheck", "&Gradient Check", self.gradient_check,
+                                 "Ctrl+G", "Compare the selected leaf's gradient with finite "
+                                 "differences")
+        # short toolbar labels; the menu keeps the full names
+        for action, text in ((self.actionAccumulate, "Accumulate .grad"),
+                             (self.actionResetSteps, "|◀ Reset"), (self.actionStepBack, "◀ Back"),
+                             (self.actionPlay, "Play"), (self.actionStepForward, "Step ▶"),
+                             (self.actionRunToEnd, "End ▶|"), (self.actionGradCheck, "Grad Check")):
+            action.setIconText(text)
+        self.actionPlay.setIconText("Play ▶▶")
+        self.stepper.changed.connect(self._update_run_actions)
+
+    def _make_docks(self) -> None:
+        self.stepper_panel = StepperPanel(self.stepper, self)
+        self.stepper_dock = QDockWidget("Backward step", self)
+        self.stepper_dock.setObjectName("stepperDock")
+        self.stepper_dock.setWidget(self.stepper_panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.stepper_dock)
+        self.inspector = Inspector(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector)
+        self.script_panel = ScriptPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.script_panel)
+        self.tabifyDockWidget(self.inspector, self.script_panel)
+        self.inspector.raise_()
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -195,6 +263,8 @@ class MainWindow(QMainWindow):
             action.setData(str(path))
             action.triggered.connect(lambda _c=False, p=path: self.open_example(p))
         self.examples_menu.setEnabled(bool(example_files()))
+        if TUTORIAL_SCRIPT.is_file():  # beside Examples (that menu lists .gvz files only)
+            file_menu.addAction(self.script_panel.actionTutorialScript)
         file_menu.addSeparator()
         file_menu.addActions([self.actionSave, self.actionSaveAs])
         file_menu.addSeparator()
@@ -232,6 +302,18 @@ class MainWindow(QMainWindow):
         view.addAction(self.palette.toggleViewAction())
         view.addAction(self.history.toggleViewAction())
         view.addAction(self.expression_bar.toggleViewAction())
+        for dock in (self.stepper_dock, self.inspector, self.script_panel):
+            view.addAction(dock.toggleViewAction())
+
+        run = bar.addMenu("&Run")
+        run.addActions([self.actionForward, self.actionBackward, self.actionAccumulate])
+        run.addSeparator()
+        run.addActions([self.actionResetSteps, self.actionStepBack, self.actionStepForward,
+                        self.actionRunToEnd, self.actionPlay])
+        run.addSeparator()
+        run.addAction(self.actionGradCheck)
+        run.addSeparator()
+        run.addAction(self.script_panel.actionRunScript)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.actionAbout)
@@ -244,8 +326,23 @@ class MainWindow(QMainWindow):
         tools.addActions([self.actionUndo, self.actionRedo])
         tools.addSeparator()
         tools.addActions([self.actionAutoLayout, self.actionFitView])
+        run = self.addToolBar("Run")
+        run.setObjectName("runToolBar")
+        run.addActions([self.actionForward, self.actionBackward, self.actionAccumulate])
+        run.addSeparator()
+        run.addActions([self.actionResetSteps, self.actionStepBack, self.actionPlay,
+                        self.actionStepForward, self.actionRunToEnd])
+        run.addSeparator()
+        run.addAction(self.actionGradCheck)
         self.addToolBarBreak()
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.expression_bar)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:     # first run: give the canvas the room
+            self._docks_sized = True
+            self.resizeDocks([self.stepper_dock], [170], Qt.Orientation.Vertical)
+            self.resizeDocks([self.inspector], [310], Qt.Orientation.Horizontal)
 
     # -- messages and title --------------------------------------------------------------------
     def show_message(self, text: str) -> None:
@@ -263,6 +360,9 @@ class MainWindow(QMainWindow):
         positions or its nodes, drawn at their real sizes, would overlap."""
         self.scene.set_document(document)
         self.document = document
+        self.stepper.attach(document)
+        self.script_panel.show_script(document.script)
+        self.last_grad_check = None
         if _needs_layout(document) or self.scene.overlapping():
             layout = layered_layout(document, "TB", sizes=self.scene.node_sizes())
             for node_id, pos in layout.positions.items():
@@ -587,6 +687,149 @@ class MainWindow(QMainWindow):
         self.view.fit()
         self.show_message("Laid out the graph" if moves else "The layout is already tidy")
 
+    # -- forward, backward and the stepper ---------------------------------------------------------
+    def forward(self) -> None:
+        """Evaluate the graph; every node shows its value (and any backward steps go)."""
+        self.stepper.clear()
+        self.scene.refresh()
+        results = self.document.evaluate()
+        errors = sum(1 for r in results.values() if r.status == "error")
+        self.show_message(f"Forward: evaluated {len(results)} node{'s' * (len(results) != 1)}"
+                          + (f", {errors} with errors" if errors else ""))
+
+    def backward_start(self) -> str | None:
+        """The selected node, else the document's backward start, else its single output."""
+        ids = self.scene.selected_ids()
+        return ids[0] if len(ids) == 1 else steps.start_node(self.document)
+
+    def run_backward(self, ask: bool = True) -> bool:
+        """Trace backward and stand before its first step. A non-scalar start needs a
+        gradient: asked for (``ask``) or the document's own; a bad one is refused."""
+        doc = self.document
+        start = self.backward_start()
+        if start is None:
+            self.show_message("Backward: select the node to start from (the graph has "
+                              f"{len(doc.sinks())} outputs)")
+            return False
+        result = doc.evaluate().get(start)
+        name = doc.display_name(start)
+        if result is None or not result.ok:
+            self.show_message(f"Backward refused: {name} has no value"
+                              + (f" ({result.message})" if result is not None else ""))
+            return False
+        shape = tuple(result.tensor.shape)
+        stored = steps.start_gradient(doc) if start == steps.start_node(doc) else None
+        gradient = stored
+        if result.tensor.numel() != 1 and (ask or stored is None):
+            initial = stored if stored is not None and \
+                np.shape(stored) == shape else np.ones(shape)
+            text, ok = GradientDialog.get_text(self, name, shape, gradient_text(initial))
+            if not ok:
+                self.show_message("Backward cancelled")
+                return False
+            try:
+                gradient = parse_gradient(text, shape)
+            except ValueError as exc:
+                return self._refuse_backward(f"Backward refused: {exc}")
+        accumulate = self.actionAccumulate.isChecked()
+        try:
+            trace = self.stepper.start(start, gradient, accumulate=accumulate)
+        except TraceError as exc:
+            return self._refuse_backward(f"Backward refused: {exc}")
+        note = " (adding to the leaves' .grad)" if accumulate else ""
+        self.show_message(f"Backward from {name}: {len(trace)} steps{note}. Step with →, "
+                          "play with Space.")
+        return True
+
+    def _refuse_backward(self, text: str) -> bool:
+        self.show_message(text)
+        QMessageBox.critical(self, "Backward", text)
+        return False
+
+    def _ensure_trace(self) -> bool:
+        return self.stepper.replay is not None or self.run_backward(ask=False)
+
+    def step_forward(self) -> None:
+        if self.stepper.replay is None:
+            if self.run_backward(ask=False):
+                self.stepper.step_forward()
+            return
+        self.stepper.step_forward()
+
+    def run_to_end(self) -> None:
+        if self._ensure_trace():
+            self.stepper.run_to_end()
+
+    def toggle_play(self) -> None:
+        if self.stepper.playing:
+            self.stepper.pause()
+        elif self._ensure_trace():
+            self.stepper.play()
+
+    def _update_run_actions(self) -> None:
+        s = self.stepper
+        self.actionPlay.setText("&Pause" if s.playing else "&Play")
+        self.actionPlay.setIconText("Pause ‖" if s.playing else "Play ▶▶")
+        has = s.replay is not None
+        self.actionStepBack.setEnabled(has and s.index > 0)
+        self.actionResetSteps.setEnabled(has and s.index > 0)
+
+    def gradient_check(self) -> float | None:
+        """Finite differences against backward for the selected leaf (the only leaf that
+        requires grad if nothing is selected); shows the largest absolute error."""
+        doc = self.document
+        ids = self.scene.selected_ids()
+        leaves = [n for n, node in doc.nodes.items()
+                  if node.kind == "tensor" and node.requires_grad]
+        leaf = ids[0] if len(ids) == 1 else leaves[0] if len(leaves) == 1 else None
+        trace = self.stepper.trace
+        start = trace.start if trace is not None else steps.start_node(doc)
+        if leaf is None or start is None:
+            text = "Gradient check: select a leaf tensor that requires grad" if leaf is None \
+                else "Gradient check: the graph has no single output to start from"
+            self.inspector.check_result.setText(text)
+            self.show_message(text)
+            return None
+        gradient = self.stepper.gradient if trace is not None else (
+            steps.start_gradient(doc) if start == steps.start_node(doc) else None)
+        try:
+            error = gradient_check(doc, leaf, start, gradient)
+        except (GradCheckError, TraceError, RuntimeError, ValueError) as exc:
+            text = f"Gradient check: {exc}"
+            self.inspector.check_result.setText(text)
+            self.show_message(text)
+            return None
+        verdict = "agrees" if error < 1e-5 else "DISAGREES"
+        text = (f"d {doc.display_name(start)} / d {doc.display_name(leaf)}: backward "
+                f"{verdict} with finite differences; largest absolute error {error:.3g}")
+        self.last_grad_check = error
+        self.inspector.check_result.setText(text)
+        self.show_message(text)
+        return error
+
+    def replace_with_script(self, result, source: str) -> bool:
+        """Show a script's recorded graph, laid out at the canvas's real node sizes, as
+        one undoable command."""
+        recorded = result.document
+        recorded.script = source
+        if result.backward_start is not None:
+            recorded.backward = {"start": result.backward_start,
+                                 "gradient": result.backward_gradient}
+        scratch = GraphScene(self.theme)
+        scratch.set_document(recorded)
+        sizes = scratch.node_sizes()
+        scratch.detach()
+        scratch.deleteLater()
+        apply_layout(recorded, layered_layout(recorded, "TB", sizes=sizes))
+        if not self.execute(commands.ReplaceContentsCommand(self.document, recorded,
+                                                            "Run script")):
+            return False
+        self.scene.refresh()
+        self._update_title()
+        self.view.fit()
+        self.show_message(f"Script ran: {len(recorded.nodes)} nodes recorded")
+        return True
+
     # -- export, theme, about ---------------------------------------------------------------------
     def export_image(self, path) -> None:
         from .render import render_scene
@@ -630,6 +873,11 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.setPalette(application_palette(self.theme))
         self.scene.set_theme(self.theme)
+        if self.stepper.replay is not None:
+            self.scene.set_tints(self.stepper.tints())
+        self.script_panel.set_dark(self.theme.name == "dark")
+        self.stepper_panel.legend.update()
+        self.stepper_panel.colour_bar.update()
         self.view.resetCachedContent()
         self.view.viewport().update()
         if name in self.theme_actions:

@@ -46,10 +46,14 @@ def show_replay(scene, replay: Replay) -> None:
             leaf = isinstance(document.nodes[node_id], TensorNode)
             grads[node_id] = f"{'.grad' if leaf else 'grad'} = {preview(grad)}"
     scene.set_step_states(replay.states(list(document.nodes)), grads)
+    active = replay.active_step
+    for node_id, item in scene.nodes.items():
+        item.set_badge(f"step {replay.index}/{replay.count}"
+                       if active is not None and active.node_id == node_id else "")
     for edge in scene.edges.values():
         if edge.highlighted:
             edge.set_highlight(False)
     for sent in replay.active_edges():
         edge = scene.edges.get((sent.target, sent.slot))
         if edge is not None and edge.source.node_id == sent.source:
-            edge.set_highlight(True, preview(sent.grad))
+            edge.set_highlight(True, f"grad {preview(sent.grad)}")
