@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..autograd import AccumulateGrad, Tensor
 from ..autograd.printing import format_array
-
-if TYPE_CHECKING:
-    from .document import Document
 
 FULL_LIMIT = 16  # arrays with more elements are summarised
 
@@ -58,16 +55,14 @@ def _saved_values(node: Any, formula: str) -> list[str]:
     return lines
 
 
-def explain(record: Any, owner_name: str, document: Document) -> str:
-    """What this step computes, with its numbers."""
+def explain(record: Any, owner_name: str, previous: np.ndarray | None = None) -> str:
+    """What this step computes, with its numbers (``previous``: a leaf's ``.grad`` before
+    this backward pass, for AccumulateGrad)."""
     node = record.node
     if isinstance(node, AccumulateGrad):
-        previous = None
-        if record.new_grad is not None:
-            previous = record.new_grad - record.grad_output
         lines = [f"AccumulateGrad for leaf {owner_name}:",
                  f"  {owner_name}.grad = previous + incoming"]
-        if previous is not None and np.any(previous != 0):
+        if previous is not None:
             lines.append(line("    previous = ", previous))
         else:
             lines.append("    previous = None (first gradient)")

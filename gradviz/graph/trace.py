@@ -88,12 +88,14 @@ def backward_trace(document: Document, node_id: str, gradient: Any = None, *,
     if not accumulate:
         for n in leaves.values():
             evaluation[n].tensor._grad = None
+    before = {n: evaluation[n].tensor._grad for n in leaves.values()}
+    previous = {n: None if g is None else g._data.copy() for n, g in before.items()}
     start = result.tensor
     outputs = {id(r.tensor._grad_fn): n for n, r in evaluation.items()
                if r.ok and r.tensor._grad_fn is not None}
     try:
         records = backward_steps(start, _start_gradient(start, gradient), retain_graph=True)
-        steps = [_step(document, rec, leaves, outputs) for rec in records]
+        steps = [_step(document, rec, leaves, outputs, previous) for rec in records]
     except RuntimeError as exc:
         raise TraceError(str(exc)) from None
     return Trace(node_id, steps)
@@ -105,8 +107,8 @@ def _owner(fn: Node, leaves: dict[int, str]) -> str | None:
     return fn.creator
 
 
-def _step(document: Document, rec: Any, leaves: dict[int, str],
-          outputs: dict[int, str]) -> TraceStep:
+def _step(document: Document, rec: Any, leaves: dict[int, str], outputs: dict[int, str],
+          previous: dict[str, np.ndarray | None]) -> TraceStep:
     node = rec.node
     owner = _owner(node, leaves)
     if owner is None:
@@ -132,7 +134,7 @@ def _step(document: Document, rec: Any, leaves: dict[int, str],
         index=rec.index, node_id=owner, grad_fn=node.name(), grad_output=rec.grad_output,
         sent=sent, internal=internal, is_output=outputs.get(id(node)) == owner
         or isinstance(node, AccumulateGrad), leaf_grad=rec.new_grad,
-        explanation=explain(rec, name, document),
+        explanation=explain(rec, name, previous.get(owner)),
         formulas=[node.formula_for(i) for i in range(len(node.next_functions))])
 
 

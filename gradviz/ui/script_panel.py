@@ -274,8 +274,7 @@ class ScriptPanel(QDockWidget):
         try:
             result = run_script(source)
         except ScriptError as exc:
-            self.console.setPlainText(_console_text(exc.output, exc.warnings,
-                                                    f"{exc.kind}: {exc}"))
+            self.console.setPlainText(_console_text(exc.output, exc.warnings, str(exc)))
             self.editor.mark_error(exc.lineno)
             self.status.setText(f"<span style='color:#d23c3c'>error on line {exc.lineno}</span>"
                                 if exc.lineno else "<span style='color:#d23c3c'>error</span>")
