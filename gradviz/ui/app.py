@@ -26,4 +26,5 @@ def launch(path: str | None = None) -> int:
     window = MainWindow()
     window.load_startup(path)
     window.show()
+    window.offer_recovery()
     return app.exec()

@@ -34,6 +34,8 @@ from ..graph import (
 from ..graph.fileio import fragment_to_dict, value_to_dict
 from ..graph.values import ValueSpec
 from . import commands, steps
+from .autosave import Autosaver, pending_recoveries
+from .autosave import default_folder as default_autosave_folder
 from .canvas import GraphScene, GraphView, missing_input
 from .examples import TUTORIAL, example_files, example_title
 from .expression_bar import ExpressionBar, interpreter_available
@@ -91,9 +93,13 @@ def _export_script_function():
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: QSettings | None = None, theme: str | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, theme: str | None = None,
+                 autosave_folder: Path | None = None) -> None:
         super().__init__()
         self.settings = settings if settings is not None else QSettings(ORGANIZATION, APPLICATION)
+        if autosave_folder is None:  # private settings (tests) keep their autosaves beside them
+            autosave_folder = (default_autosave_folder() if settings is None
+                               else Path(settings.fileName()).parent / "autosave")
         self.theme_name = theme or str(self.settings.value("theme", "system"))
         self.theme = theme_named(self.theme_name)
         self.document = Document()
@@ -146,6 +152,8 @@ class MainWindow(QMainWindow):
             self.expression_bar.toggleViewAction().setEnabled(False)
         self.apply_theme(self.theme_name)
         self.set_document(Document(), None)
+        self.autosaver = Autosaver(self._unsaved_work, autosave_folder, parent=self)
+        self.autosaver.start()
 
     # -- actions and menus -----------------------------------------------------------------
     def _action(self, name: str, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -376,6 +384,38 @@ class MainWindow(QMainWindow):
         self.view.fit()
         QTimer.singleShot(0, self.view.fit)
 
+    # -- autosave and recovery -------------------------------------------------------------
+    def _unsaved_work(self) -> tuple[Document, str | None] | None:
+        if self.undo_stack.isClean():
+            return None
+        return self.document, (str(self.path) if self.path else None)
+
+    def offer_recovery(self) -> bool:
+        """After an unclean exit, offer the work it left behind; True if restored."""
+        for recovery in pending_recoveries(self.autosaver.folder):
+            answer = QMessageBox.question(
+                self, "Recover unsaved work",
+                f"gradviz did not close normally last time. Restore {recovery.describe()}?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.Yes)
+            if answer != QMessageBox.StandardButton.Yes:
+                recovery.discard()
+                continue
+            try:
+                document = load(recovery.document_path)
+            except GraphFileError as exc:
+                QMessageBox.critical(self, "Recovery failed", str(exc))
+                recovery.discard()
+                continue
+            self.set_document(document, Path(recovery.source) if recovery.source else None)
+            self.undo_stack.resetClean()  # restored work is unsaved work
+            self._update_title()
+            recovery.discard()
+            self.autosaver.save_now()
+            self.show_message(f"Restored {recovery.describe()}")
+            return True
+        return False
+
     def load_startup(self, path: str | None = None) -> None:
         """What launch shows: the given file, else the tutorial example."""
         if path is not None:
@@ -488,6 +528,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("windowState", self.saveState())
         self.settings.sync()
         self.scene.detach()
+        self.autosaver.stop()
         event.accept()
 
     # -- edits (each one a command) ----------------------------------------------------------------

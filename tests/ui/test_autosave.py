@@ -57,3 +57,56 @@ def test_an_unwritable_folder_is_reported_not_raised(qtbot, tmp_path):
     saver = Autosaver(lambda: (sample(), None), blocker / "autosave")
     assert not saver.save_now()
     assert saver.last_error
+
+
+# -- the window's side: offer, restore, discard --------------------------------------------
+def _crashed_session(folder, document, source=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    fileio.save(document, folder / "autosave-9999993-x.gvz")
+    (folder / "autosave-9999993-x.json").write_text(
+        json.dumps({"pid": 9999993, "source": source, "saved_at": 1000.0}))
+
+
+def _answer(monkeypatch, button):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args, **kwargs: asked.append(args[2]) or button)
+    return asked
+
+
+def test_window_restores_a_crashed_session(qtbot, window, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    source = str(tmp_path / "mine.gvz")
+    _crashed_session(window.autosaver.folder, sample(), source)
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    assert window.offer_recovery()
+    assert "mine.gvz" in asked[0]
+    assert window.document.title == "work in progress" and set(window.document.nodes) == \
+        {"x", "s"}
+    assert not window.undo_stack.isClean() and "*" in window.windowTitle()
+    assert str(window.path) == source
+    assert pending_recoveries(window.autosaver.folder) == []
+
+
+def test_window_discards_a_crashed_session_when_told(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    before = fileio.document_to_dict(window.document)
+    _crashed_session(window.autosaver.folder, sample())
+    _answer(monkeypatch, QMessageBox.StandardButton.No)
+    assert not window.offer_recovery()
+    assert fileio.document_to_dict(window.document) == before
+    assert list(window.autosaver.folder.glob("autosave-9999993-*")) == []
+
+
+def test_window_autosaves_edits_and_a_clean_close_removes_them(qtbot, window):
+    assert not window.autosaver.save_now()  # nothing unsaved yet
+    window.add_node("op", "neg")
+    assert window.autosaver.save_now()
+    assert load(window.autosaver.document_path).nodes.keys() == window.document.nodes.keys()
+    window.undo_stack.setClean()
+    window.close()
+    assert not window.autosaver.document_path.exists()
