@@ -15,7 +15,7 @@ Number = (int, float, bool)
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, Number) or isinstance(value, np.number)
+    return isinstance(value, (*Number, np.number))
 
 
 def operands(a: Any, b: Any) -> tuple[Any, Any, np.dtype]:
@@ -97,18 +97,31 @@ def float_dtype(t: Tensor) -> np.dtype:
 
 
 def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...]:
-    """``dim`` as a tuple of non-negative axes (None or () means all axes)."""
+    """``dim`` as a sorted tuple of numpy axes (None or () means all axes).
+
+    A 0-d tensor accepts dim 0 or -1 as PyTorch does, and has no axis to reduce.
+    """
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (list, tuple)):
         if not dim:
             return tuple(range(ndim))
-        return tuple(sorted(wrap_dim(int(d), ndim) for d in dim))
-    return (wrap_dim(int(dim), ndim),)
+        axes = [wrap_dim(int(d), ndim) for d in dim]
+        seen = set()
+        for axis in axes:
+            if axis in seen:
+                raise RuntimeError(f"dim {axis} appears multiple times in the list of dims")
+            seen.add(axis)
+        return tuple(sorted(axes)) if ndim else ()
+    axis = wrap_dim(int(dim), ndim)
+    return (axis,) if ndim else ()
 
 
-def result(data: np.ndarray, node_cls: type[Node] | None, inputs: tuple) -> tuple[Tensor, Node | None]:
+def result(data: np.ndarray, node_cls: type[Node] | None,
+           inputs: tuple) -> tuple[Tensor, Node | None]:
     """Wrap ``data``; when recording, create ``node_cls`` with edges to ``inputs``."""
+    if type(data) is not np.ndarray:  # numpy gives scalars for 0-d results
+        data = np.asarray(data)
     if node_cls is None:
         return Tensor._wrap(data), None
     node = node_cls(tuple(i._edge() if isinstance(i, Tensor) else (None, 0) for i in inputs))

@@ -1,14 +1,18 @@
 """The backward engine, written once as a generator of step records.
 
 ``backward_steps`` plans nothing twice: it walks the graph from the roots, runs each
-ready node in PyTorch's order (highest sequence number first, AccumulateGrad as soon as
-it is ready) and yields what the node received and sent. ``backward`` and ``grad`` drain
-the same generator; the stepper in the application replays its records.
+ready node in PyTorch's order and yields what the node received and sent. ``backward``
+and ``grad`` drain the same generator; the stepper in the application replays its records.
+
+PyTorch keeps ready nodes in a ``std::priority_queue`` ordered by sequence number (the
+most recently created node first; AccumulateGrad nodes have the largest number, so they
+run as soon as they are ready). Nodes with equal numbers come out in the order that
+libstdc++'s heap happens to give, which is not first-in first-out once four or more are
+waiting; ``_ReadyQueue`` is that heap, so gradviz runs leaves in PyTorch's order too.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -47,8 +51,8 @@ def _as_list(value: Any) -> list:
 
 def _root_grads(tensors: list[Tensor], grads: list) -> list[np.ndarray]:
     """The gradient each root starts with, checked like PyTorch checks it."""
-    if grads and len(grads) != len(tensors):
-        raise RuntimeError(f"got {len(grads)} tensors and {len(tensors)} gradients")
+    if grads and len(grads) < len(tensors):
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grads)} gradients")
     out = []
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
@@ -72,20 +76,19 @@ def _root_grads(tensors: list[Tensor], grads: list) -> list[np.ndarray]:
 
 
 def _dependencies(roots: list[Node]) -> dict[Node, int]:
-    """How many edges lead into each node reachable from the roots."""
-    deps: dict[Node, int] = {}
-    seen = set()
-    stack = list(roots)
+    """How many edges lead into each node reachable from the roots (roots included)."""
+    deps = dict.fromkeys(roots, 0)
+    stack = list(deps)
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for child, _ in node.next_functions:
+        for child, _ in pop().next_functions:
             if child is not None:
-                deps[child] = deps.get(child, 0) + 1
-                if child not in seen:
-                    stack.append(child)
+                count = deps.get(child)
+                if count is None:
+                    deps[child] = 1
+                    push(child)
+                else:
+                    deps[child] = count + 1
     return deps
 
 
@@ -119,8 +122,61 @@ def _call_hooks(hooks: list | None, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
+class _ReadyQueue:
+    """``std::priority_queue`` of nodes by sequence number, as libstdc++ implements it
+    (``push_heap``/``pop_heap`` with ``a._seq < b._seq`` meaning a runs later)."""
+
+    __slots__ = ("heap",)
+
+    def __init__(self) -> None:
+        self.heap: list[Node] = []
+
+    def push(self, node: Node) -> None:
+        heap = self.heap
+        hole = len(heap)
+        heap.append(node)
+        seq = node._seq
+        while hole > 0:
+            parent = (hole - 1) >> 1
+            if not heap[parent]._seq < seq:
+                break
+            heap[hole] = heap[parent]
+            hole = parent
+        heap[hole] = node
+
+    def pop(self) -> Node:
+        heap = self.heap
+        top = heap[0]
+        last = heap.pop()
+        size = len(heap)
+        if not size:
+            return top
+        # libstdc++ __adjust_heap: move the hole at the top down to a leaf, always taking
+        # the larger child (the left one on ties), then sift ``last`` up from there.
+        hole = child = 0
+        while child < (size - 1) >> 1:
+            child = 2 * (child + 1)
+            if heap[child]._seq < heap[child - 1]._seq:
+                child -= 1
+            heap[hole] = heap[child]
+            hole = child
+        if not size & 1 and child == (size - 2) >> 1:
+            child = 2 * (child + 1)
+            heap[hole] = heap[child - 1]
+            hole = child - 1
+        seq = last._seq
+        while hole > 0:
+            parent = (hole - 1) >> 1
+            if not heap[parent]._seq < seq:
+                break
+            heap[hole] = heap[parent]
+            hole = parent
+        heap[hole] = last
+        return top
+
+
 class _Run:
-    """State of one backward pass: input buffers, readiness, the ready heap."""
+    """State of one backward pass: input buffers, readiness, the ready queue."""
 
     def __init__(self, roots: list[tuple[Node, np.ndarray]], keep: bool,
                  targets: set[Node] | None, capture: bool) -> None:
@@ -133,63 +189,60 @@ class _Run:
         self.deps = _dependencies(nodes)
         self.buffers: dict[Node, np.ndarray] = {}
         self.handed: set[int] = set()  # arrays a leaf's .grad may not own
-        self.heap: list = []
-        self.tiebreak = 0
+        self.queue = _ReadyQueue()
         for node, grad in roots:
             self.handed.add(id(grad))
-            self._add(node, grad)
+            held = self.buffers.get(node)
+            self.buffers[node] = grad if held is None else held + grad
         for node in dict.fromkeys(nodes):
-            if self.deps.get(node, 0) == 0:
-                self._push(node)
-
-    def _add(self, node: Node, grad: np.ndarray) -> None:
-        held = self.buffers.get(node)
-        self.buffers[node] = grad if held is None else held + grad
-
-    def _push(self, node: Node) -> None:
-        self.tiebreak += 1
-        heapq.heappush(self.heap, (-node._seq, self.tiebreak, node))
-
-    def _release_child(self, child: Node) -> None:
-        remaining = self.deps[child] - 1
-        self.deps[child] = remaining
-        if remaining == 0:
-            self._push(child)
+            if self.deps[node] == 0:
+                self.queue.push(node)
 
     def steps(self) -> Iterator[BackwardStep]:
+        """Run ready nodes one at a time, yielding a record after each."""
+        queue, buffers, deps = self.queue, self.buffers, self.deps
+        heap, pop, push = queue.heap, queue.pop, queue.push
+        keep, needed, targets, capture = self.keep, self.needed, self.targets, self.capture
         index = 0
-        while self.heap:
-            node = heapq.heappop(self.heap)[2]
-            grad = self.buffers.pop(node, None)
-            skip = grad is None or (self.needed is not None and node not in self.needed)
-            if skip:
+        while heap:
+            node = heap.pop() if len(heap) == 1 else pop()
+            grad = buffers.pop(node, None)
+            if grad is None or (needed is not None and node not in needed):
                 for child, _ in node.next_functions:
                     if child is not None:
-                        self._release_child(child)
+                        remaining = deps[child] - 1
+                        deps[child] = remaining
+                        if not remaining:
+                            push(child)
                 continue
-            step = self._execute(node, grad, index)
+            if type(node) is AccumulateGrad:
+                step = self._accumulate(node, grad, index)
+            else:
+                if node._pre_hooks:
+                    grad = _call_hooks(node._pre_hooks, grad)
+                if node._retained is not None:
+                    self._retain(node, grad)
+                if capture and node in targets:
+                    self.captured[node] = grad
+                grads = node.backward(grad)
+                for (child, _), g in zip(node.next_functions, grads, strict=False):
+                    if child is None:
+                        continue
+                    if g is not None:
+                        held = buffers.get(child)
+                        buffers[child] = g if held is None else held + g
+                    remaining = deps[child] - 1
+                    deps[child] = remaining
+                    if not remaining:
+                        if heap:
+                            push(child)
+                        else:
+                            heap.append(child)
+                step = BackwardStep(index, node, grad, grads)
             index += 1
             yield step
-            if not self.keep:
+            if not keep and node._tensors:  # nothing to free in most nodes
                 node.release()
-
-    def _execute(self, node: Node, grad: np.ndarray, index: int) -> BackwardStep:
-        if isinstance(node, AccumulateGrad):
-            return self._accumulate(node, grad, index)
-        if node._pre_hooks:
-            grad = _call_hooks(node._pre_hooks, grad)
-        if node._retained is not None:
-            self._retain(node, grad)
-        if self.targets is not None and node in self.targets and self.capture:
-            self.captured[node] = grad
-        grads = node.backward(grad)
-        for (child, _), g in zip(node.next_functions, grads, strict=False):
-            if child is None:
-                continue
-            if g is not None:
-                self._add(child, g)
-            self._release_child(child)
-        return BackwardStep(index, node, grad, tuple(grads))
 
     def _retain(self, node: Node, grad: np.ndarray) -> None:
         tensor = node._retained()
@@ -203,7 +256,8 @@ class _Run:
 
     def _accumulate(self, node: AccumulateGrad, grad: np.ndarray, index: int) -> BackwardStep:
         var = node.variable
-        grad = _call_hooks(var._hooks, grad)
+        if var._hooks:
+            grad = _call_hooks(var._hooks, grad)
         if self.capture:
             self.captured[node] = grad
             return BackwardStep(index, node, grad, (), var, None)
@@ -211,6 +265,8 @@ class _Run:
             grad = grad.astype(var._data.dtype)
         held = var._grad
         if held is None:
+            # Like PyTorch, a leaf's .grad takes over the incoming buffer when nobody else
+            # holds it (the caller's gradient and retained grads are never taken over).
             owned = grad.flags.owndata and grad.flags.writeable and id(grad) not in self.handed
             var._grad = Tensor._wrap(grad if owned else grad.copy())
             self.handed.add(id(var._grad._data))
@@ -224,7 +280,7 @@ class _Run:
 def _roots(tensors: Any, grad_tensors: Any) -> list[tuple[Node, np.ndarray]]:
     outputs = _as_list(tensors)
     grads = _root_grads(outputs, _as_list(grad_tensors))
-    return [(t._edge()[0], g) for t, g in zip(outputs, grads, strict=True)]
+    return [(t._edge()[0], g) for t, g in zip(outputs, grads, strict=False)]
 
 
 def backward_steps(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
@@ -237,8 +293,11 @@ def backward_steps(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     roots = _roots(tensors, grad_tensors)
     targets = None
     if inputs is not None:
-        targets = {t._edge()[0] for t in _as_list(inputs)}
-        for t in _as_list(inputs):
+        inputs = _as_list(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        targets = {t._edge()[0] for t in inputs}
+        for t in inputs:
             if t._grad_fn is not None:
                 t.retain_grad()
     return _Run(roots, bool(retain_graph), targets, capture=False).steps()

@@ -28,14 +28,14 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float) -> list[
         outs = _outputs(fn, inputs)
         jac = [[np.zeros((o.numel(), t.numel())) for t in diff] for o in outs]
         for j, t in enumerate(diff):
-            flat = t._data.reshape(-1)
-            for k in range(flat.size):
-                orig = flat[k]
-                flat[k] = orig + eps
+            data = t._data  # perturbed in place, element by element (any memory layout)
+            for k, index in enumerate(np.ndindex(data.shape)):
+                orig = data[index]
+                data[index] = orig + eps
                 plus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
-                flat[k] = orig - eps
+                data[index] = orig - eps
                 minus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
-                flat[k] = orig
+                data[index] = orig
                 for i in range(len(outs)):
                     jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
     return jac

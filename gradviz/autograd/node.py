@@ -113,6 +113,20 @@ def _modified_message(saved: SavedTensor, node: Node) -> str:
     )
 
 
+# Dims and indices PyTorch keeps as unsigned 64-bit integers: its ``_saved_dim`` of
+# ``x.sum(-1)`` reads ``(18446744073709551615,)``.
+_UNSIGNED_SAVES = frozenset({"dim", "dims", "dim0", "dim1", "index", "start", "end",
+                             "ignore_index"})
+
+
+def _unsigned(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_unsigned(v) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return value + 2 ** 64
+    return value
+
+
 def wrapped_number(value: Any) -> Tensor:
     """A Python number as PyTorch wraps it: int64, float64 or bool, zero dimensions."""
     from .tensor import Tensor
@@ -142,6 +156,8 @@ class Node:
     _tensor_saves: ClassVar[frozenset[str]] = frozenset(
         {"self", "other", "result", "mat2", "vec", "tensor", "target", "exponent", "indices",
          "weight", "total_weight"})
+    # Saved slots PyTorch's node always has, even when this call saved nothing in them.
+    always_saved: ClassVar[tuple[str, ...]] = ()
 
     __slots__ = ("next_functions", "_saved", "_tensors", "_seq", "_pre_hooks", "_retained",
                  "creator", "_released", "ctx", "__weakref__")
@@ -192,7 +208,8 @@ class Node:
 
     def saved_names(self) -> list[str]:
         """PyTorch's ``_saved_*`` attribute names of this node, for inspectors."""
-        return sorted(f"_saved_{n}" for n in (*self._saved, *self._tensors))
+        names = {*self._saved, *self._tensors, *self.always_saved}
+        return sorted(f"_saved_{n}" for n in names)
 
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("_saved_"):
@@ -202,8 +219,9 @@ class Node:
                 return self._unpack_saved(name, tensors[name])
             saved = object.__getattribute__(self, "_saved")
             if name in saved:
-                return saved[name]
-            if name in self._tensor_saves:
+                value = saved[name]
+                return _unsigned(value) if name in _UNSIGNED_SAVES else value
+            if name in self._tensor_saves or name in self.always_saved:
                 return None
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
@@ -274,7 +292,7 @@ class AccumulateGrad(Node):
 
 
 def node_class(name: str, inputs: tuple[str, ...], formulas: dict[str, str],
-               backward: Any) -> type[Node]:
+               backward: Any, always_saved: tuple[str, ...] = ()) -> type[Node]:
     """Make a Node subclass named ``name`` (PyTorch's grad_fn name) from its rule."""
-    return type(name, (Node,), {"inputs": inputs, "formulas": formulas,
-                                "backward": backward, "__slots__": ()})
+    return type(name, (Node,), {"inputs": inputs, "formulas": formulas, "backward": backward,
+                                "always_saved": always_saved, "__slots__": ()})

@@ -132,7 +132,7 @@ MinimumBackward0 = node_class(
 
 def _extremum(ufunc: Callable, cls: type, self: Tensor, other: Tensor) -> Tensor:
     if not isinstance(other, Tensor):
-        raise TypeError(f"{ufunc.__name__}(): argument 'other' must be Tensor, "
+        raise TypeError(f"{ufunc.__name__}(): argument 'other' (position 2) must be Tensor, "
                         f"not {type(other).__name__}")
     a, b, want = operands(self, other)
     out = apply_binary(ufunc, a, b, want)

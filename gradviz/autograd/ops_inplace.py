@@ -15,10 +15,15 @@ import numpy as np
 from . import ops_arith, ops_elementwise
 from .common import result
 from .grad_mode import GRAD_MODE
-from .node import node_class
+from .node import SavedTensor, node_class
 from .tensor import Tensor
 
 _KIND_ORDER = "biuf"
+
+
+_VIEW_MESSAGE = ("gradviz does not record in-place operations on a view of a tensor that "
+                 "requires grad (PyTorch's CopySlices); use the out-of-place operation instead, "
+                 "or modify the view under torch.no_grad().")
 
 
 def _check_target(self: Tensor) -> None:
@@ -28,13 +33,29 @@ def _check_target(self: Tensor) -> None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     base = self._base
-    if base is not None and (base._rg or self._rg):
-        raise RuntimeError("gradviz does not support in-place operations on a view of a tensor "
-                           "that requires grad; use the out-of-place operation instead.")
+    if base is not None:
+        if base._grad_fn is None and base._rg:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        if base._rg or self._rg:
+            raise RuntimeError(_VIEW_MESSAGE)
+
+
+def _check_writable(self: Tensor) -> None:
+    if not self._data.flags.writeable:
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
 
 
 def apply_inplace(self: Tensor, out: Tensor) -> Tensor:
-    """Write ``out`` (computed from self) into self and take over its history."""
+    """Write ``out`` (computed from self) into self and take over its history.
+
+    The node that computed ``out`` saved values as an out-of-place op would. Two of them
+    change meaning once self is overwritten, and are fixed up as PyTorch's in-place
+    derivatives have them: self's old value, when the derivative needs it, becomes a private
+    copy (``original_self``); the saved result becomes self itself, at its new version.
+    """
     target, source = self._data.dtype, out._data.dtype
     if _KIND_ORDER.index(source.kind) > _KIND_ORDER.index(target.kind):
         raise RuntimeError(f"result type {out.dtype._tensor_type[:-6]} can't be cast to the "
@@ -42,10 +63,21 @@ def apply_inplace(self: Tensor, out: Tensor) -> Tensor:
     if out._data.shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                            f"broadcast shape {list(out._data.shape)}")
+    _check_writable(self)
+    node = out._grad_fn
+    if node is not None and self._base is not None:
+        raise RuntimeError(_VIEW_MESSAGE)
+    saved = node._tensors if node is not None else {}
+    entry = saved.get("self")
+    if type(entry) is SavedTensor and entry.owner is self:
+        entry.snapshot()
     np.copyto(self._data, out._data, casting="unsafe")
     self._bump_version()
-    if out._grad_fn is not None:
-        self._grad_fn = out._grad_fn
+    if node is not None:
+        entry = saved.get("result")
+        if type(entry) is SavedTensor and entry.array is out._data:
+            entry.rebind(self)
+        self._grad_fn = node
         self._rg = True
         self._acc = None
     return self
@@ -80,23 +112,38 @@ def _fill_backward(self: Any, grad: np.ndarray) -> tuple:
     return (np.zeros_like(grad),)
 
 
-FillBackward0 = node_class("FillBackward0", ("self",), {"self": "zeros (the old value is gone)"},
+def _fill_value_backward(self: Any, grad: np.ndarray) -> tuple:
+    return np.zeros_like(grad), np.asarray(grad.sum(), dtype=self.ctx)
+
+
+FillBackward2 = node_class("FillBackward2", ("self",), {"self": "zeros (the old value is gone)"},
                            _fill_backward)
+FillBackward3 = node_class("FillBackward3", ("self", "value"),
+                           {"self": "zeros (the old value is gone)", "value": "grad.sum()"},
+                           _fill_value_backward)
 ZeroBackward0 = node_class("ZeroBackward0", ("self",), {"self": "zeros (the old value is gone)"},
                            _fill_backward)
 
 
 def _filled(self: Tensor, value: Any, cls: type) -> Tensor:
-    if isinstance(value, Tensor):
-        value = value.item()
     data = np.full(self._data.shape, value, dtype=self._data.dtype)
     return result(data, cls if GRAD_MODE.enabled and self._rg else None, (self,))[0]
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
-    """every element set to ``value``"""
+    """every element set to ``value`` (a number or a 0-d tensor)"""
     _check_target(self)
-    return apply_inplace(self, _filled(self, value, FillBackward0))
+    if not isinstance(value, Tensor):
+        return apply_inplace(self, _filled(self, value, FillBackward2))
+    if value._data.ndim:
+        raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value._data.ndim} dimensions.")
+    data = np.full(self._data.shape, value._data, dtype=self._data.dtype)
+    record = GRAD_MODE.enabled and (self._rg or value._rg)
+    out, node = result(data, FillBackward3 if record else None, (self, value))
+    if node is not None:
+        node.ctx = value._data.dtype
+    return apply_inplace(self, out)
 
 
 def zero_(self: Tensor) -> Tensor:
@@ -139,14 +186,16 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``x[index] = value`` (allowed where PyTorch needs no CopySlices history)."""
     if GRAD_MODE.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
         if self._grad_fn is None and self._rg:
-            _check_target(self)
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
         raise RuntimeError("gradviz does not record x[index] = value on tensors that take part "
-                           "in a graph; build the value with torch.cat or torch.where instead, "
-                           "or assign under torch.no_grad().")
+                           "in a graph (PyTorch's CopySlices); build the value with torch.cat "
+                           "or torch.stack instead, or assign under torch.no_grad().")
     from .ops_shape import getitem
 
-    getitem(self, index)  # validates the index with PyTorch's messages
-    self._data[index] = value._data if isinstance(value, Tensor) else value
+    view = getitem(self, index)  # validates the index with PyTorch's messages
+    _check_writable(view)
+    view._data[...] = value._data if isinstance(value, Tensor) else value
     self._bump_version()
 
 

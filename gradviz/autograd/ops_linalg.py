@@ -6,10 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from .common import needs, result
+from .common import broadcast_message, needs, result
 from .grad_mode import GRAD_MODE
 from .node import node_class
-from .ops_shape import _squeeze_dims, expand, reshape, unsqueeze
+from .ops_shape import _squeeze_dims, expand, reshape, squeeze, unsqueeze
+from .ops_shape import contiguous as _contiguous
+from .ops_shape import t as _t
+from .ops_shape import transpose as _transpose
 from .registry import register
 from .tensor import Tensor
 
@@ -31,6 +34,10 @@ def _product(cls: type, a: Tensor, b: Tensor, data: np.ndarray, names: tuple[str
             node.save_tensor(names[0], a)
         if needs(node, 0):
             node.save_tensor(names[1], b)
+        if cls is MmBackward0:  # PyTorch keeps the operands' layout too
+            for name, x in zip(names, (a._data, b._data), strict=True):
+                node._saved[f"{name}_sym_sizes"] = x.shape
+                node._saved[f"{name}_sym_strides"] = tuple(s // x.itemsize for s in x.strides)
     return t
 
 
@@ -127,7 +134,12 @@ def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
 @register("matmul", "arithmetic", ("self", "other"),
           grad_fns=("MmBackward0", "MvBackward0", "DotBackward0", "BmmBackward0"))
 def matmul(self: Tensor, other: Tensor) -> Tensor:
-    """matrix product with PyTorch's rules for 1-D and batched operands (``@``)"""
+    """matrix product with PyTorch's rules for 1-D and batched operands (``@``)
+
+    The graph is the one PyTorch's ``matmul`` builds: dot, mv or mm for 1-D and 2-D
+    operands; a batch folded into the rows of one mm or mv when the other operand has at
+    most two dimensions; else expand, reshape and bmm.
+    """
     if not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not "
                         f"{type(other).__name__}")
@@ -143,30 +155,67 @@ def matmul(self: Tensor, other: Tensor) -> Tensor:
         return _squeeze_dims(mm(unsqueeze(self, 0), other), (0,))
     if da == 2 and db == 2:
         return mm(self, other)
-    if da >= 3 and db <= 2:
-        lead = self._data.shape[:-1]
-        flat = reshape(self, -1, self._data.shape[-1])
-        if db == 1:
-            return _unsafe_view(mv(flat, other), lead)
-        return _unsafe_view(mm(flat, other), lead + (other._data.shape[-1],))
+    if _should_fold(self, other):
+        return _folded(self, other)
     return _batched(self, other)
 
 
-def _batched(a: Tensor, b: Tensor) -> Tensor:
-    a2 = unsqueeze(a, 0) if a._data.ndim == 1 else a
-    b2 = unsqueeze(b, -1) if b._data.ndim == 1 else b
-    (n, k), (k2, m) = a2._data.shape[-2:], b2._data.shape[-2:]
-    if k != k2:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[*, {k}] but got: [*, {k2}].")
-    try:
-        batch = np.broadcast_shapes(a2._data.shape[:-2], b2._data.shape[:-2])
-    except ValueError:
-        from .common import broadcast_message
+def _should_fold(a: Tensor, b: Tensor) -> bool:
+    """PyTorch's test for running a batched product as one mm/mv on the folded batch."""
+    da, db = a._data.ndim, b._data.ndim
+    larger_first = da >= db
+    big_dims, small_dims = (da, db) if larger_first else (db, da)
+    if not (big_dims >= 3 and small_dims <= 2):
+        return False
+    if (b if larger_first else a)._rg:  # folding gives the small operand a small gradient
+        return True
+    if da == 2:  # folding would need a transposed copy of the result
+        return False
+    big = a._data if larger_first else np.swapaxes(b._data, -1, -2)
+    if big.size == 0:
+        return True
+    shape, strides = big.shape, big.strides
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big_dims - 2))
 
-        raise RuntimeError(broadcast_message(a2._data.shape[:-2], b2._data.shape[:-2])) from None
+
+def _folded(a: Tensor, b: Tensor) -> Tensor:
+    transpose = b._data.ndim > a._data.ndim
+    if transpose:  # a @ b == (b.mT @ a.mT).mT
+        t1 = _transpose(b, -2, -1)
+        t2 = _t(a) if a._data.ndim == 2 else a
+    else:
+        t1, t2 = a, b
+    sizes = t1._data.shape
+    output_shape = sizes[:-1]
+    rows = int(np.prod(output_shape, dtype=np.int64))
+    t1_folded = reshape(t1, rows, sizes[-1])
+    if t2._data.ndim == 2:
+        output = _unsafe_view(mm(t1_folded, t2), output_shape + (t2._data.shape[1],))
+        return _contiguous(_transpose(output, -2, -1)) if transpose else output
+    return _unsafe_view(mv(t1_folded, t2), output_shape)
+
+
+def _batched(a: Tensor, b: Tensor) -> Tensor:
+    da, db = a._data.ndim, b._data.ndim
+    sa, sb = a._data.shape, b._data.shape
+    n, m1 = (sa[-2] if da > 1 else 1), sa[-1]
+    m2, p = (sb[-2], sb[-1]) if db > 1 else (sb[0], 1)
+    batch1, batch2 = sa[:max(da - 2, 0)], sb[:max(db - 2, 0)]
+    if da == 3 and db == 3 and batch1[0] != batch2[0]:
+        # A batch of one that requires grad is squeezed, so the product folds.
+        if batch1[0] == 1 and a._rg:
+            return matmul(squeeze(a, 0), b)
+        if batch2[0] == 1 and b._rg:
+            return matmul(a, squeeze(b, 0))
+    try:
+        batch = tuple(np.broadcast_shapes(batch1, batch2))
+    except ValueError:
+        raise RuntimeError(broadcast_message(batch1, batch2)) from None
     count = int(np.prod(batch, dtype=np.int64))
-    left = reshape(expand(a2, batch + (n, k)), count, n, k)
-    right = reshape(expand(b2, batch + (k, m)), count, k, m)
-    out_shape = batch + ((n,) if a._data.ndim > 1 else ()) + ((m,) if b._data.ndim > 1 else ())
+    left = reshape(expand(a, batch + (n, m1)), count, n, m1)
+    out_shape = batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())
+    if db == 1:
+        right = unsqueeze(reshape(expand(b, batch + (m2,)), count, m2), 2)
+        return _unsafe_view(squeeze(bmm(left, right), -1), out_shape)
+    right = reshape(expand(b, batch + (m2, p)), count, m2, p)
     return _unsafe_view(bmm(left, right), out_shape)

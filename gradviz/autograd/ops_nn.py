@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import float_dtype, needs, result
+from .common import apply_binary, float_dtype, needs, result
 from .grad_mode import GRAD_MODE
 from .node import node_class
 from .registry import AttrSpec, register
@@ -18,12 +18,12 @@ _REDUCTION = AttrSpec("reduction", "choice:mean,sum,none", "mean")
 
 
 def _softmax_backward(self: Any, grad: np.ndarray) -> tuple:
-    r, axis = self.saved("result"), self._saved["dim"]
+    r, axis = self.saved("result"), self.ctx
     return (r * (grad - (grad * r).sum(axis=axis, keepdims=True)),)
 
 
 def _log_softmax_backward(self: Any, grad: np.ndarray) -> tuple:
-    r, axis = self.saved("result"), self._saved["dim"]
+    r, axis = self.saved("result"), self.ctx
     return (grad - np.exp(r) * grad.sum(axis=axis, keepdims=True),)
 
 
@@ -44,7 +44,8 @@ def _normalized(self: Tensor, dim: int, cls: type, log: bool) -> Tensor:
     out = shifted - np.log(total) if log else e / total
     t, node = result(out, cls if GRAD_MODE.enabled and self._rg else None, (self,))
     if node is not None:
-        node._saved["dim"] = axis
+        node.ctx = axis if x.ndim else None
+        node._saved["dim"] = dim
         node.save_tensor("result", t, is_output=True)
     return t
 
@@ -105,7 +106,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
             f"Using a target size ({target.shape!r}) that is different to the input size "
             f"({input.shape!r}). This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=2)
-    diff = input._data - target._data
+    diff = apply_binary(np.subtract, input._data, target._data, input._data.dtype)
     out = _reduce_loss(diff * diff, reduction)
     record = GRAD_MODE.enabled and (input._rg or target._rg)
     t, node = result(out, MseLossBackward0 if record else None, (input, target))
@@ -141,7 +142,8 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     """minus the input at each target class (input holds log-probabilities)"""
     logp, classes = input._data, target._data
     if classes.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype._tensor_type[:-6]}")
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{target.dtype._tensor_type[:-6]}")
     n_classes = logp.shape[-1]
     bad = classes[(classes < 0) | (classes >= n_classes)]
     if bad.size:
@@ -162,6 +164,8 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
         node.save_tensor("target", target)
         node._saved.update(reduction=_REDUCTION_CODE[reduction], ignore_index=-100,
                            weight=None)
+        total = Tensor._wrap(np.asarray(classes.size if logp.ndim > 1 else 1, logp.dtype))
+        node.save_tensor("total_weight", total)
     return t
 
 

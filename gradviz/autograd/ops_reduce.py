@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import namedtuple
 from typing import Any
 
@@ -17,9 +18,19 @@ from .tensor import Tensor
 _DIM = AttrSpec("dim", "dims")
 _KEEPDIM = AttrSpec("keepdim", "bool", False)
 
+def _return_type(name: str) -> type:
+    """``torch.return_types.<name>``: a (values, indices) pair printed as PyTorch does."""
+
+    def __repr__(self: Any) -> str:  # noqa: N807 - becomes the class's __repr__
+        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    return type(name, (namedtuple(name, ["values", "indices"]),),
+                {"__slots__": (), "__repr__": __repr__})
+
+
 # ``x.max(dim)`` returns values and indices, as ``torch.return_types.max`` does.
-MaxResult = namedtuple("max", ["values", "indices"])
-MinResult = namedtuple("min", ["values", "indices"])
+MaxResult = _return_type("max")
+MinResult = _return_type("min")
 
 
 def _recording(t: Tensor) -> bool:
@@ -67,7 +78,7 @@ def _reduce(self: Tensor, dim: Any, keepdim: bool, forward: Any, whole: type, by
         node.ctx = (shape, axes, keepdim, count)
         node._saved["self_sym_sizes"] = shape
         if dim is not None:
-            node._saved["dim"] = axes
+            node._saved["dim"] = _raw_dims(dim)
             node._saved["keepdim"] = keepdim
         if scale:
             node._saved["self_sym_numel"] = self._data.size
@@ -94,6 +105,11 @@ def mean(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return _reduce(self, dim, keepdim, np.mean, MeanBackward0, MeanBackward1, True)
 
 
+def _raw_dims(dim: Any) -> tuple[int, ...]:
+    """The dims as the caller gave them, which is what PyTorch's ``_saved_dim`` shows."""
+    return tuple(int(d) for d in dim) if isinstance(dim, (list, tuple)) else (int(dim),)
+
+
 def _type_word(t: Tensor) -> str:
     return t.dtype._tensor_type.removesuffix("Tensor")
 
@@ -108,6 +124,8 @@ def _even_backward(self: Any, grad: np.ndarray) -> tuple:
 def _index_backward(self: Any, grad: np.ndarray) -> tuple:
     shape, axis, keepdim = self.ctx
     idx = self.saved("indices")
+    if axis is None:  # a 0-d input is its own max
+        return (grad,)
     out = np.zeros(shape, dtype=grad.dtype)
     g = grad if keepdim else np.expand_dims(grad, axis)
     i = idx if keepdim else np.expand_dims(idx, axis)
@@ -130,8 +148,12 @@ MinBackward0 = node_class("MinBackward0", ("self",),
 
 
 def _extreme(self: Tensor, dim: Any, keepdim: bool, which: str) -> Any:
+    if isinstance(dim, Tensor):  # torch.max(x, y) is the elementwise maximum
+        from .ops_elementwise import maximum, minimum
+
+        return (maximum if which == "max" else minimum)(self, dim)
     data = self._data
-    if data.size == 0:
+    if data.size == 0 and dim is None:
         raise RuntimeError(f"{which}(): Expected reduction dim to be specified for input.numel() "
                            "== 0. Specify the reduction dim with the 'dim' argument.")
     whole, by_dim = (MaxBackward1, MaxBackward0) if which == "max" else \
@@ -143,18 +165,25 @@ def _extreme(self: Tensor, dim: Any, keepdim: bool, which: str) -> Any:
             node.save_tensor("self", self)
             node.save_tensor("result", t, is_output=True)
         return t
-    (axis,) = normalize_dims(int(dim), data.ndim)
-    arg = np.argmax if which == "max" else np.argmin
-    idx = np.expand_dims(arg(data, axis=axis), axis)
-    values = np.take_along_axis(data, idx, axis=axis)
-    if not keepdim:
-        values, idx = values.squeeze(axis), idx.squeeze(axis)
+    axes = normalize_dims(int(dim), data.ndim)
+    if not axes:  # 0-d: the element itself, at index 0
+        axis = None
+        values, idx = data.copy(), np.zeros((), dtype=np.int64)
+    else:
+        (axis,) = axes
+        if data.shape[axis] == 0:
+            raise IndexError(f"{which}(): Expected reduction dim {axis} to have non-zero size.")
+        arg = np.argmax if which == "max" else np.argmin
+        idx = np.expand_dims(arg(data, axis=axis), axis)
+        values = np.take_along_axis(data, idx, axis=axis)
+        if not keepdim:
+            values, idx = values.squeeze(axis), idx.squeeze(axis)
     t, node = result(values, by_dim if _recording(self) else None, (self,))
-    indices = Tensor._wrap(idx.astype(np.int64))
+    indices = Tensor._wrap(np.asarray(idx, dtype=np.int64))
     if node is not None:
         node.ctx = (data.shape, axis, keepdim)
         node.save_tensor("indices", indices)
-        node._saved.update(dim=axis, keepdim=keepdim, self_sym_sizes=data.shape)
+        node._saved.update(dim=int(dim), keepdim=keepdim, self_sym_sizes=data.shape)
     return (MaxResult if which == "max" else MinResult)(t, indices)
 
 
@@ -222,7 +251,7 @@ def norm(self: Tensor, p: float = 2, dim: Any = None, keepdim: bool = False) -> 
         node.ctx = (self._data.shape, axes, keepdim, p)
         node.save_tensor("self", self)
         node.save_tensor("result", t, is_output=True)
-        node._saved.update(ord=p, dim=None if dim is None else axes, keepdim=keepdim)
+        node._saved.update(ord=p, dim=None if dim is None else _raw_dims(dim), keepdim=keepdim)
     return t
 
 
@@ -247,18 +276,26 @@ def var(self: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = Fa
     """variance (Bessel-corrected unless ``unbiased=False``)"""
     if self._data.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
+    # PyTorch records no correction for a bare ``var()``, whose default it leaves implicit.
+    recorded = correction
     if correction is None:
         correction = 1 if unbiased else 0
+        recorded = None if dim is None and unbiased else correction
     axes = normalize_dims(dim, self._data.ndim)
     count = int(np.prod([self._data.shape[a] for a in axes], dtype=np.int64))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    if count - correction <= 0:
+        warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=2)
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         out = np.asarray(np.var(self._data, axis=axes, keepdims=keepdim, ddof=correction),
                          dtype=self._data.dtype)
     t, node = result(out, VarBackward0 if _recording(self) else None, (self,))
     if node is not None:
         node.ctx = (self._data.shape, axes, keepdim, count - correction)
         node.save_tensor("self", self)
-        node._saved.update(correction=correction, dim=None if dim is None else axes,
+        node._saved.update(correction=recorded, dim=None if dim is None else _raw_dims(dim),
                            keepdim=keepdim)
     return t
 

@@ -57,6 +57,8 @@ ViewBackward0 = node_class("ViewBackward0", ("self",), {"self": "grad.reshape(se
                            _reshape_backward)
 UnsafeViewBackward0 = node_class("UnsafeViewBackward0", ("self",),
                                  {"self": "grad.reshape(self.sizes())"}, _reshape_backward)
+ReshapeAliasBackward0 = node_class("ReshapeAliasBackward0", ("self",),
+                                   {"self": "grad.reshape(self.sizes())"}, _reshape_backward)
 
 
 @register("view", "shape", attrs=(AttrSpec("shape", "shape", required=True),),
@@ -78,7 +80,8 @@ def view(self: Tensor, *shape: Any) -> Tensor:
 
 
 @register("reshape", "shape", attrs=(AttrSpec("shape", "shape", required=True),),
-          grad_fns=("ViewBackward0", "UnsafeViewBackward0", "CloneBackward0"))
+          grad_fns=("ViewBackward0", "ReshapeAliasBackward0", "UnsafeViewBackward0",
+                    "CloneBackward0"))
 def reshape(self: Tensor, *shape: Any) -> Tensor:
     """the same elements with another shape (a view when possible, else a copy)"""
     target = _infer_shape(_sizes(shape), self._data.size)
@@ -86,6 +89,7 @@ def reshape(self: Tensor, *shape: Any) -> Tensor:
     try:
         data.shape = target
     except AttributeError:
+        # Not expressible as a view: PyTorch copies (clone) and reshapes the copy.
         copied = clone(self)
         t, node = result(copied._data.reshape(target),
                          UnsafeViewBackward0 if _recording(copied) else None, (copied,))
@@ -93,7 +97,9 @@ def reshape(self: Tensor, *shape: Any) -> Tensor:
             node.ctx = copied._data.shape
             node._saved["self_sym_sizes"] = copied._data.shape
         return t
-    return _view(self, data, ViewBackward0, self_sym_sizes=self._data.shape)[0]
+    # A contiguous tensor is reshaped by view(); any other viewable one by _reshape_alias.
+    cls = ViewBackward0 if self._data.flags.c_contiguous else ReshapeAliasBackward0
+    return _view(self, data, cls, self_sym_sizes=self._data.shape)[0]
 
 
 @register("flatten", "shape", attrs=(AttrSpec("start_dim", "int", 0),
@@ -114,11 +120,12 @@ def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def _permute_backward(self: Any, grad: np.ndarray) -> tuple:
-    return (np.transpose(grad, np.argsort(self._saved["dims"])),)
+    return (np.transpose(grad, np.argsort(self.ctx)),)
 
 
 def _transpose_backward(self: Any, grad: np.ndarray) -> tuple:
-    return (np.swapaxes(grad, self._saved["dim0"], self._saved["dim1"]),)
+    d0, d1 = self.ctx
+    return (np.swapaxes(grad, d0, d1) if grad.ndim else grad,)
 
 
 def _t_backward(self: Any, grad: np.ndarray) -> tuple:
@@ -143,10 +150,13 @@ def permute(self: Tensor, *dims: Any) -> Tensor:
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
             "length of the desired ordering of dimensions i.e. input.dim() = "
             f"{ndim} is not equal to len(dims) = {len(order)}")
-    order = tuple(wrap_dim(d, ndim) for d in order)
-    if len(set(order)) != ndim:
+    wrapped = tuple(wrap_dim(d, ndim) for d in order)
+    if len(set(wrapped)) != ndim:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _view(self, np.transpose(self._data, order), PermuteBackward0, dims=order)[0]
+    t, node = _view(self, np.transpose(self._data, wrapped), PermuteBackward0, dims=order)
+    if node is not None:
+        node.ctx = wrapped
+    return t
 
 
 @register("transpose", "shape", attrs=(AttrSpec("dim0", "int", 0), AttrSpec("dim1", "int", 1)),
@@ -156,7 +166,10 @@ def transpose(self: Tensor, dim0: int = 0, dim1: int = 1) -> Tensor:
     ndim = self._data.ndim
     d0, d1 = wrap_dim(dim0, ndim), wrap_dim(dim1, ndim)
     data = np.swapaxes(self._data, d0, d1) if ndim else self._data.view()
-    return _view(self, data, TransposeBackward0, dim0=d0, dim1=d1)[0]
+    t, node = _view(self, data, TransposeBackward0, dim0=int(dim0), dim1=int(dim1))
+    if node is not None:
+        node.ctx = (d0, d1)
+    return t
 
 
 @register("t", "shape", grad_fns=("TBackward0",))
@@ -174,7 +187,7 @@ def _T(self: Tensor) -> Tensor:  # noqa: N802 - the property is ``.T``
 
 
 def _unsqueeze_backward(self: Any, grad: np.ndarray) -> tuple:
-    return (np.squeeze(grad, self._saved["dim"]),)
+    return (np.squeeze(grad, self.ctx),)
 
 
 def _squeeze_backward(self: Any, grad: np.ndarray) -> tuple:
@@ -199,7 +212,10 @@ SqueezeBackward4 = node_class("SqueezeBackward4", ("self",),
 def unsqueeze(self: Tensor, dim: int) -> Tensor:
     """a new dimension of size 1 at ``dim``"""
     axis = wrap_dim(dim, self._data.ndim + 1)
-    return _view(self, np.expand_dims(self._data, axis), UnsqueezeBackward0, dim=axis)[0]
+    t, node = _view(self, np.expand_dims(self._data, axis), UnsqueezeBackward0, dim=int(dim))
+    if node is not None:
+        node.ctx = axis
+    return t
 
 
 @register("squeeze", "shape", attrs=(AttrSpec("dim", "dims"),),
@@ -212,13 +228,15 @@ def squeeze(self: Tensor, dim: Any = None) -> Tensor:
     else:
         cls = SqueezeBackward2 if isinstance(dim, (tuple, list)) else SqueezeBackward1
         axes = tuple(a for a in normalize_dims(dim, len(shape)) if shape and shape[a] == 1)
-    saved = {"self_sym_sizes": shape} if dim is None else {"dim": dim, "self_sym_sizes": shape}
+    raw = tuple(int(d) for d in dim) if isinstance(dim, (tuple, list)) else dim
+    saved = {"self_sym_sizes": shape} if dim is None else {"dim": raw, "self_sym_sizes": shape}
     return _view(self, np.squeeze(self._data, axes), cls, **saved)[0]
 
 
 def _squeeze_dims(self: Tensor, axes: tuple[int, ...]) -> Tensor:
     """squeeze.dims as matmul uses it (PyTorch's SqueezeBackward4)."""
-    return _view(self, np.squeeze(self._data, axes), SqueezeBackward4, dim=axes,
+    dim = axes[0] if len(axes) == 1 else axes
+    return _view(self, np.squeeze(self._data, axes), SqueezeBackward4, dim=dim,
                  self_sym_sizes=self._data.shape)[0]
 
 
@@ -242,6 +260,10 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
             f"expand(torch.FloatTensor{{{list(shape)}}}, size={target}): the number of sizes "
             "provided (%d) must be greater or equal to the number of dimensions in the tensor "
             "(%d)" % (len(target), len(shape)))
+    for i in range(lead):
+        if target[i] < 0:
+            raise RuntimeError(f"The expanded size of the tensor ({target[i]}) isn't allowed in a "
+                               f"leading, non-existing dimension {i}")
     for i, s in enumerate(shape):
         want = target[i + lead]
         if want == -1:
@@ -272,21 +294,31 @@ AliasBackward0 = node_class("AliasBackward0", ("self",), {"self": "grad"},
                             lambda self, grad: (grad,))
 
 
-def _select(t: Tensor, dim: int, index: int) -> Tensor:
+def _select(t: Tensor, dim: int, index: int, real_dim: int) -> Tensor:
+    """``t`` at ``index`` along ``dim``; PyTorch's message names ``real_dim``, the position
+    of the index in the subscript."""
     size = t._data.shape[dim]
     if not -size <= index < size:
-        raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {size}")
-    key = (slice(None),) * dim + (index % size,)
+        raise IndexError(f"index {index} is out of bounds for dimension {real_dim} with size "
+                         f"{size}")
+    # The trailing Ellipsis keeps numpy from turning a 0-d result into a copied scalar.
+    key = (slice(None),) * dim + (index % size, Ellipsis)
     return _keyed_view(t, key, SelectBackward0, dim=dim, index=index)
 
 
 def _slice(t: Tensor, dim: int, piece: slice) -> Tensor:
     if piece.step is not None and piece.step <= 0:
+        if piece.step == 0:
+            raise ValueError("slice step cannot be zero")
         raise ValueError("step must be greater than zero")
     start, end, step = piece.indices(t._data.shape[dim])
     key = (slice(None),) * dim + (slice(start, end, step),)
-    return _keyed_view(t, key, SliceBackward0, dim=dim, start=piece.start, end=piece.stop,
-                       step=step)
+    return _keyed_view(t, key, SliceBackward0, dim=dim,
+                       start=0 if piece.start is None else piece.start,
+                       end=_INT64_MAX if piece.stop is None else piece.stop, step=step)
+
+
+_INT64_MAX = 9223372036854775807
 
 
 def _keyed_view(t: Tensor, key: tuple, cls: type, **saved: Any) -> Tensor:
@@ -297,13 +329,20 @@ def _keyed_view(t: Tensor, key: tuple, cls: type, **saved: Any) -> Tensor:
     return out
 
 
-def _check_index(item: Any) -> None:
+def _check_index(item: Any) -> Any:
+    """One index item as int, slice, None or Ellipsis, or PyTorch's error."""
     if item is None or item is Ellipsis or isinstance(item, slice):
-        return
-    if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
-        return
-    if isinstance(item, Tensor) and item._data.ndim == 0 and item._data.dtype.kind in "iu":
-        return
+        return item
+    if isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+        return int(item)
+    if isinstance(item, Tensor):
+        kind = item._data.dtype.kind
+        if kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if item._data.ndim == 0 and kind in "iu":
+            return int(item._data)
+    if isinstance(item, str):
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
     raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                      f"Variables are valid indices (got {type(item).__name__})")
 
@@ -313,36 +352,40 @@ def _check_index(item: Any) -> None:
           method="__getitem__")
 def getitem(self: Tensor, index: Any) -> Tensor:
     """``x[index]`` with ints, slices, None and ``...``"""
-    if isinstance(index, slice):
-        _check_index(index)
-        if self._data.ndim == 0:
-            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python "
-                             "or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
-        return _slice(self, 0, index)
-    if index is None:
-        return unsqueeze(self, 0)
-    items = index if isinstance(index, tuple) else (index,)
-    for item in items:
-        _check_index(item)
+    items = tuple(_check_index(i) for i in (index if isinstance(index, tuple) else (index,)))
+    ndim = self._data.ndim
     specified = sum(1 for i in items if i is not None and i is not Ellipsis)
-    if specified > self._data.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {self._data.ndim}")
-    out, dim = self, 0
-    for item in items:
+    if ndim == 0 and specified:
+        if any(isinstance(i, slice) for i in items):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    if specified > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    if items.count(Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if isinstance(index, slice):  # PyTorch slices even when the slice takes everything
+        return _slice(self, 0, index)
+    # ``dim`` walks the result being built; ``used`` counts the dims of ``self`` consumed.
+    out, dim, used = self, 0, 0
+    for pos, item in enumerate(items):
         if item is None:
             out = unsqueeze(out, dim)
             dim += 1
         elif item is Ellipsis:
-            remaining = sum(1 for i in items[items.index(Ellipsis) + 1:]
-                            if i is not None and i is not Ellipsis)
-            dim = out._data.ndim - remaining
+            remaining = sum(1 for i in items[pos + 1:] if i is not None and i is not Ellipsis)
+            skipped = ndim - used - remaining
+            dim += skipped
+            used += skipped
         elif isinstance(item, slice):
             start, end, step = item.indices(out._data.shape[dim])
-            if (start, end, step) != (0, out._data.shape[dim], 1):
+            if item.step == 0 or (start, end, step) != (0, out._data.shape[dim], 1):
                 out = _slice(out, dim, item)
             dim += 1
+            used += 1
         else:
-            out = _select(out, dim, int(item))
+            out = _select(out, dim, item, pos)
+            used += 1
     if out is self:
         return _view(self, self._data.view(), AliasBackward0)[0]
     return out
@@ -369,8 +412,9 @@ def _joined(tensors: list, dim: int, stacked: bool) -> Tensor:
 
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise RuntimeError(f"{'stack' if stacked else 'torch.cat'}(): expected a non-empty list "
-                           "of Tensors")
+        if stacked:
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     want = dtypes.result_type([t.dtype for t in tensors], [], []).numpy
     arrays = [t._data if t._data.dtype == want else t._data.astype(want) for t in tensors]
     ref = arrays[0].shape
@@ -398,7 +442,7 @@ def _joined(tensors: list, dim: int, stacked: bool) -> Tensor:
                        tuple(tensors))
     if node is not None:
         node.ctx = (axis, [a.shape[axis] if not stacked else 1 for a in arrays], stacked)
-        node._saved["dim"] = axis
+        node._saved["dim"] = int(dim)
     return out
 
 

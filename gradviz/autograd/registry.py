@@ -49,10 +49,22 @@ class OpSpec:
         raise KeyError(name)
 
     def call(self, inputs: list, attrs: dict[str, Any]) -> Any:
-        """Run the op: ``inputs`` in slot order (a list for a variadic op), then attrs."""
+        """Run the op: ``inputs`` in slot order (a list for a variadic op), then attrs.
+
+        A ``shape`` attribute (``view``'s shape, ``permute``'s dims) is passed as the
+        positional sizes the method takes: ``x.view(*shape)``.
+        """
+        sizes: tuple = ()
+        kwargs = {}
+        for name, value in attrs.items():
+            kind = next((a.kind for a in self.attrs if a.name == name), None)
+            if kind == "shape":
+                sizes = tuple(value)
+            else:
+                kwargs[name] = value
         if self.variadic:
-            return self.fn(list(inputs), **attrs)
-        return self.fn(*inputs, **attrs)
+            return self.fn(list(inputs), *sizes, **kwargs)
+        return self.fn(*inputs, *sizes, **kwargs)
 
 
 REGISTRY: dict[str, OpSpec] = {}

@@ -34,7 +34,8 @@ def _compare(op: Any) -> Any:
 
 def _invert(self: Tensor) -> Tensor:
     if self._data.dtype != np.bool_ and self._data.dtype.kind not in "iu":
-        raise TypeError("~ (bitwise_not) is only supported for integer and boolean tensors")
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
     return Tensor._wrap(~self._data)
 
 
