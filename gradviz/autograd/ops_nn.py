@@ -101,6 +101,9 @@ _REDUCTION_CODE = {"none": 0, "mean": 1, "sum": 2}
           grad_fns=("MseLossBackward0",), method=None)
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """mean of (input - target) ** 2"""
+    for value in (input, target):
+        if not isinstance(value, Tensor):
+            raise AttributeError(f"'{type(value).__name__}' object has no attribute 'size'")
     if input._data.shape != target._data.shape:
         warnings.warn(
             f"Using a target size ({target.shape!r}) that is different to the input size "

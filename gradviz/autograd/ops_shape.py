@@ -408,9 +408,10 @@ StackBackward0 = node_class("StackBackward0", ("tensors",),
 
 
 def _joined(tensors: list, dim: int, stacked: bool) -> Tensor:
-    from .common import as_tensor
-
-    tensors = [as_tensor(t) for t in tensors]
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
     if not tensors:
         if stacked:
             raise RuntimeError("stack expects a non-empty TensorList")
@@ -426,6 +427,10 @@ def _joined(tensors: list, dim: int, stacked: bool) -> Tensor:
                                    f"{list(ref)} at entry 0 and {list(a.shape)} at entry {i}")
         data = np.stack(arrays, axis=axis)
     else:
+        for i, a in enumerate(arrays):
+            if a.ndim == 0:
+                raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                                   "concatenated")
         axis = wrap_dim(dim, len(ref))
         for i, a in enumerate(arrays):
             if a.ndim != len(ref):

@@ -403,3 +403,16 @@ def test_mse_loss_with_broadcasting_shapes_warns():
     with pytest.warns(UserWarning, match=r"Using a target size \(torch.Size\(\[1\]\)\) that is "
                       r"different to the input size \(torch.Size\(\[3\]\)\)"):
         gv.nn.functional.mse_loss(gv.ones(3), gv.ones(1))
+
+
+@pytest.mark.parametrize("call, kind, message", [
+    (lambda: gv.cat([1, 2]), TypeError, "expected Tensor as element 0 in argument 0, but got int"),
+    (lambda: gv.cat([gv.tensor(1.0), gv.tensor(2.0)]), RuntimeError,
+     "zero-dimensional tensor (at position 0) cannot be concatenated"),
+    (lambda: gv.nn.functional.mse_loss(1, gv.ones(3)), AttributeError,
+     "'int' object has no attribute 'size'"),
+])
+def test_joining_and_loss_arguments_are_checked_like_torch(call, kind, message):
+    with pytest.raises(kind) as caught:
+        call()
+    assert str(caught.value) == message
