@@ -114,15 +114,25 @@ def _variadic(state: dict[str, Any]) -> bool:
 
 
 class ConnectCommand(DocumentCommand):
+    """Connect an edge; a number that stood in the slot (``other=2``) comes back on undo."""
+
     def __init__(self, document: Document, source: str, target: str, slot: int) -> None:
         super().__init__(document, f"Connect {source} → {target}")
         self.source, self.target, self.slot = source, target, slot
+        node = document.node(target)
+        spec = getattr(node, "spec", None)
+        self.number = None
+        if spec is not None and not spec.variadic and 0 <= slot < len(spec.inputs):
+            self.number = node.attrs.get(spec.inputs[slot])
 
     def do(self) -> None:
         self.document.connect(self.source, self.target, self.slot)
 
     def undo_(self) -> None:
         self.document.disconnect(self.target, self.slot)
+        if self.number is not None:
+            name = self.document.nodes[self.target].spec.inputs[self.slot]
+            self.document.set_attr(self.target, name, self.number)
 
 
 class MoveCommand(DocumentCommand):
