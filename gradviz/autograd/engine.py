@@ -132,9 +132,12 @@ class _ReadyQueue:
         self.heap: list[Node] = []
 
     def push(self, node: Node) -> None:
+        self.heap.append(node)
+        self._sift_up(len(self.heap) - 1, node)
+
+    def _sift_up(self, hole: int, node: Node) -> None:
+        """Place ``node`` at ``hole`` or above it (libstdc++ __push_heap)."""
         heap = self.heap
-        hole = len(heap)
-        heap.append(node)
         seq = node._seq
         while hole > 0:
             parent = (hole - 1) >> 1
@@ -164,14 +167,7 @@ class _ReadyQueue:
             child = 2 * (child + 1)
             heap[hole] = heap[child - 1]
             hole = child - 1
-        seq = last._seq
-        while hole > 0:
-            parent = (hole - 1) >> 1
-            if not heap[parent]._seq < seq:
-                break
-            heap[hole] = heap[parent]
-            hole = parent
-        heap[hole] = last
+        self._sift_up(hole, last)
         return top
 
 

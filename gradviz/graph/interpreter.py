@@ -404,29 +404,20 @@ class Interpreter:
 
     def exec_stmt(self, node: ast.stmt) -> Any:
         self.line = node.lineno
-        self.depth += 1
-        try:
-            self.tick()
-            if self.depth > self.limits.max_depth:
-                raise self._too_deep()
-            handler = self._stmt.get(type(node))
-            if handler is None:
-                raise refuse(f"{_describe(node)} is not supported in gradviz scripts")
-            return handler(node)
-        except ScriptError as exc:
-            raise exc.locate(node) from None
-        except Exception as exc:
-            raise self.error(exc, node) from None
-        finally:
-            self.depth -= 1
+        return self._dispatch(node, self._stmt)
 
     def eval(self, node: ast.expr) -> Any:
+        return self._dispatch(node, self._expr)
+
+    def _dispatch(self, node: ast.AST, handlers: dict) -> Any:
+        """Run the handler for ``node``, counting the step and the nesting depth, and
+        turn any failure into a ScriptError that names the node's line."""
         self.depth += 1
         try:
             self.tick()
             if self.depth > self.limits.max_depth:
                 raise self._too_deep()
-            handler = self._expr.get(type(node))
+            handler = handlers.get(type(node))
             if handler is None:
                 raise refuse(f"{_describe(node)} is not supported in gradviz scripts")
             return handler(node)
