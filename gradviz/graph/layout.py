@@ -6,10 +6,13 @@ elsewhere. The pipeline:
 1. layers: longest path from the inputs, then every input moves down to the layer right
    before its earliest consumer (a bias added late sits next to its consumer);
 2. dummy nodes split edges that span several layers, so every edge joins adjacent layers;
-3. per connected component, crossing reduction: breadth-first initial orders, barycentre
-   sweeps down and up with adjacent transpositions, keeping the best order seen;
-4. in-layer coordinates by Brandes–Köpf (four alignments, balanced) with real node sizes,
-   which keeps chains and long edges straight;
+3. per connected component, crossing reduction: breadth-first initial orders from the top
+   and from the bottom, barycentre sweeps down and up keeping the best order seen, adjacent
+   transpositions; crossings counted per layer pair in O(E log V) by inversion counting;
+4. coordinates along the layers with real node sizes: of the Brandes–Köpf placements (four
+   alignments and their balance) the one with the shortest weighted edges (dot's objective),
+   then single nodes moved to the weighted median of their neighbours; chains and long
+   edges come out straight;
 5. components side by side, then pinned nodes honoured (see `layered_positions`).
 
 Internally nodes are integers in the graph's insertion order, so the result never depends on
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -30,16 +34,27 @@ import networkx as nx
 Point = tuple[float, float]
 Edge = tuple[Hashable, Hashable]
 
-#: Crossing-reduction iterations for small graphs, as in dot (MaxIter).
-MAX_SWEEPS = 24
-#: Stop after this many sweeps that did not improve on the best order (dot's MinQuit).
-PATIENCE = 8
-#: Proper nodes plus edges that the sweeps may visit in total; bigger graphs get fewer sweeps.
-SWEEP_BUDGET = 1_200_000
 #: Weights of edges between two real nodes, a real node and a dummy, two dummies (as in dot).
 EDGE_WEIGHTS = (1, 2, 8)
-#: Passes of single-node moves that polish the Brandes–Köpf coordinates.
-STRAIGHTEN_ROUNDS = 4
+#: Passes (down, up) of single-node moves that polish the Brandes–Köpf coordinates.
+STRAIGHTEN_ROUNDS = 2
+
+
+@dataclass(frozen=True)
+class _Effort:
+    """How hard crossing reduction tries."""
+
+    sweeps: int  # barycentre sweeps per initial order, at most
+    patience: int  # sweeps in a row that find no better order end the search
+    transpose_each: bool  # transpositions after every sweep, not only on the best order
+
+
+#: dot's own effort (MaxIter, MinQuit, transpose after every sweep) for graphs up to
+#: THOROUGH_SIZE nodes plus edges, dummies included. Bigger graphs get less: transpositions
+#: cost most in Python, and later sweeps gain little there.
+THOROUGH = _Effort(sweeps=24, patience=8, transpose_each=True)
+QUICK = _Effort(sweeps=10, patience=4, transpose_each=False)
+THOROUGH_SIZE = 1_000
 
 
 @dataclass(frozen=True)
@@ -67,14 +82,17 @@ def layered_positions(
     between them (half of it next to an edge's bend point); layers are `layer_gap` apart,
     measured from the thickest node of each. Without pins the drawing starts at (0, 0).
 
-    Pinned nodes keep exactly their given centre. The whole layout is first translated so
-    that the first pinned node (in graph order) sits where the layout wants it, so a single
-    pin moves nothing relative to the rest. Then, in every layer, the other nodes and bend
-    points slide along the layer, keeping their order, until they are clear (by their gap) of
-    every pinned node whose rectangle reaches into the layer's band; so no unpinned node ever
-    overlaps a pinned one. Pinned nodes may overlap each other, and edges into a pinned node
-    far from its layer may point backwards: that is where the user put it.
+    Pinned nodes keep exactly their given centre; they are laid out like the others first.
+    The whole layout is then translated by the median offset between the pins and where the
+    layout put their nodes, so a single pin, or pins that agree with the layout, move nothing
+    relative to the rest. Last, in every layer that a pinned rectangle reaches into (across
+    the layer's band), the unpinned nodes and bend points slide along the layer, keeping their
+    order, to the nearest place clear of those pinned rectangles by their gap. So no unpinned
+    node ever overlaps a pinned one, whatever the pins. Pinned nodes may overlap each other,
+    and edges into a pinned node far from its layer may point backwards: the user put it
+    there.
 
+    The same graph (same insertion order) always gives the same layout.
     Raises ValueError if the graph has a cycle (naming a node on it), if a node has no size,
     or if a pinned node is not in the graph.
     """
@@ -88,9 +106,9 @@ def layered_positions(
     along, across = _extents(nodes, sizes, direction)
 
     comps = [_build_component(m, succ, layer, along, node_gap) for m in _components(succ, pred)]
-    sweeps = _sweep_count(comps)
+    effort = _effort(comps)
     for comp in comps:
-        _reduce_crossings(comp, sweeps)
+        _reduce_crossings(comp, effort)
         comp.u = _coordinates(comp)
     _pack_side_by_side(comps, node_gap)
     bands = _layer_bands(layer, across, layer_gap)
@@ -237,7 +255,7 @@ class _Component:
     downs: list[list[int]]
     half: list[float]  # half the size along the layer; 0 for dummies
     margin: list[float]  # free space wanted beside it: node_gap, or half that for dummies
-    chains: dict[tuple[int, int], list[int]]  # dummies of every edge (graph indices), in order
+    chains: dict[tuple[int, int], list[int]]  # each edge (graph indices) -> its dummies, in order
     order: list[list[int]] = field(default_factory=list)
     u: list[float] = field(default_factory=list)  # centre along the layer
 
@@ -277,6 +295,7 @@ def _components(succ: list[list[int]], pred: list[list[int]]) -> list[list[int]]
 def _build_component(
     members: list[int], succ: list[list[int]], layer: list[int], along: list[float], gap: float
 ) -> _Component:
+    """Number the members locally, then split each edge spanning k layers by k - 1 dummies."""
     comp = _Component(members, [], [], [], [], [], {})
     local = {g: comp.add(layer[g], along[g] / 2, gap) for g in members}
     for g in members:
@@ -298,14 +317,14 @@ def _build_component(
 # --- crossing reduction ---------------------------------------------------------------------
 
 
-def _sweep_count(comps: list[_Component]) -> int:
-    """Sweeps per initial order: dot's 24 for ordinary graphs, fewer for huge ones."""
+def _effort(comps: list[_Component]) -> _Effort:
+    """Chosen by the size of the whole graph, so the time stays bounded."""
     size = sum(len(c.layer) + sum(map(len, c.downs)) for c in comps)
-    return max(4, min(MAX_SWEEPS, SWEEP_BUDGET // max(size, 1)))
+    return THOROUGH if size <= THOROUGH_SIZE else QUICK
 
 
-def _reduce_crossings(comp: _Component, sweeps: int) -> None:
-    """Try a top-down and a bottom-up initial order, improve each, keep the best."""
+def _reduce_crossings(comp: _Component, effort: _Effort) -> None:
+    """Improve a top-down and a bottom-up breadth-first order, polish the better one."""
     if all(len(layer) < 2 for layer in comp.order):
         return
     pos = [0] * len(comp.layer)
@@ -313,12 +332,15 @@ def _reduce_crossings(comp: _Component, sweeps: int) -> None:
     for from_top in (True, False):
         order = _initial_order(comp, from_top)
         _set_positions(order, pos)
-        crossings, order = _improve(comp, order, pos, sweeps)
-        if best is None or crossings < best[0]:
-            best = (crossings, order)
-        if crossings == 0:
+        found = _improve(comp, order, pos, effort)
+        if best is None or found[0] < best[0]:
+            best = found
+        if best[0] == 0:
             break
     comp.order = best[1]
+    _set_positions(comp.order, pos)
+    for flip in (False, True, False):
+        _transpose(comp.order, comp, pos, flip)
 
 
 def _initial_order(comp: _Component, from_top: bool) -> list[list[int]]:
@@ -343,22 +365,23 @@ def _initial_order(comp: _Component, from_top: bool) -> list[list[int]]:
 
 
 def _improve(
-    comp: _Component, order: list[list[int]], pos: list[int], sweeps: int
+    comp: _Component, order: list[list[int]], pos: list[int], effort: _Effort
 ) -> tuple[int, list[list[int]]]:
-    """Alternate barycentre sweeps down and up, each followed by transpositions."""
+    """Alternate barycentre sweeps down and up (each followed by transpositions if the effort
+    says so); return the best order seen and its crossings."""
     last = len(order) - 1
-    _transpose(order, comp, pos, flip=False)
     best = (_crossings(order, comp.downs, pos), [list(layer) for layer in order])
     stale = 0
-    for sweep in range(sweeps):
-        if best[0] == 0 or stale >= PATIENCE:
+    for sweep in range(effort.sweeps):
+        if best[0] == 0 or stale >= effort.patience:
             break
         flip = sweep % 4 >= 2  # break ties the other way now and then, to leave plateaus
         if sweep % 2 == 0:
             _barycentre_sweep(order, comp.ups, pos, range(1, last + 1), flip)
         else:
             _barycentre_sweep(order, comp.downs, pos, range(last - 1, -1, -1), flip)
-        _transpose(order, comp, pos, flip)
+        if effort.transpose_each:
+            _transpose(order, comp, pos, flip)
         crossings = _crossings(order, comp.downs, pos)
         if crossings < best[0]:
             best, stale = (crossings, [list(layer) for layer in order]), 0
@@ -374,7 +397,8 @@ def _set_positions(order: list[list[int]], pos: list[int]) -> None:
 
 
 def _crossings(order: list[list[int]], downs: list[list[int]], pos: list[int]) -> int:
-    """All crossings of a component, layer pair by layer pair (Barth–Jünger–Mutzel style)."""
+    """All crossings of a component: per layer pair, edges sorted by upper end, then the
+    inversions among their lower ends (Barth–Jünger–Mutzel)."""
     total = 0
     for upper in order[:-1]:
         lower: list[int] = []
@@ -402,9 +426,13 @@ def _barycentre_sweep(
         keyed, slots = [], []
         for i, v in enumerate(layer):
             ws = nbrs[v]
-            if ws:
+            if len(ws) == 1:
+                keyed.append((pos[ws[0]], sign * i, v))
+            elif ws:
                 keyed.append((sum([pos[w] for w in ws]) / len(ws), sign * i, v))
-                slots.append(i)
+            else:
+                continue
+            slots.append(i)
         keyed.sort()
         for i, (_, _, v) in zip(slots, keyed, strict=True):
             layer[i] = v
@@ -472,27 +500,49 @@ def _pair_crossings(left: list[int], right: list[int]) -> tuple[int, int]:
 
 
 def _coordinates(comp: _Component) -> list[float]:
-    """Centres along the layers: the Brandes–Köpf candidate with the shortest weighted edges,
-    polished by moving single nodes toward their neighbours."""
-    best = min(_brandes_koepf(comp), key=lambda xs: _edge_cost(comp, xs))
-    _straighten(comp, best, STRAIGHTEN_ROUNDS)
+    """Centres along the layers: the Brandes–Köpf candidate with the shortest weighted edges
+    (dot's objective), polished by moving single nodes toward their neighbours."""
+    room = [[_separation(comp, a, b) for a, b in itertools.pairwise(layer)] for layer in comp.order]
+    edges = _weighted_edges(comp)
+    best = min(
+        _brandes_koepf(comp, room),
+        key=lambda xs: sum(w * abs(xs[a] - xs[b]) for a, b, w in edges),
+    )
+    _straighten(comp, best, room, edges)
     return best
 
 
-def _brandes_koepf(comp: _Component) -> list[list[float]]:
+def _separation(comp: _Component, a: int, b: int) -> float:
+    """Least distance between the centres of layer neighbours a and b."""
+    return comp.half[a] + comp.half[b] + min(comp.margin[a], comp.margin[b])
+
+
+def _weighted_edges(comp: _Component) -> list[tuple[int, int, int]]:
+    """Every edge with dot's weight for straightness: 1 between real nodes, 2 beside a dummy,
+    8 between dummies (so long edges stay straightest)."""
+    n = len(comp.nodes)
+    return [
+        (a, b, EDGE_WEIGHTS[(a >= n) + (b >= n)]) for a, bs in enumerate(comp.downs) for b in bs
+    ]
+
+
+def _brandes_koepf(comp: _Component, room: list[list[float]]) -> list[list[float]]:
     """The balanced Brandes–Köpf placement, then its four compact alignments (to upper or
-    lower medians, packed left or right).
+    lower medians, packed left or right). `room` holds the separations within each layer.
 
     Each alignment keeps every layer's separations, and so does the balanced one: per node,
     the mean of the two middle candidates.
     """
     conflicts = _type1_conflicts(comp)
     candidates = []
-    for nbrs, vertical in ((comp.ups, comp.order), (comp.downs, comp.order[::-1])):
+    for nbrs, vertical, gaps in (
+        (comp.ups, comp.order, room),
+        (comp.downs, comp.order[::-1], room[::-1]),
+    ):
         for leftmost in (True, False):
             layers = vertical if leftmost else [layer[::-1] for layer in vertical]
-            root = _vertical_alignment(layers, nbrs, conflicts)
-            xs = _compact(layers, root, comp)
+            seps = gaps if leftmost else [g[::-1] for g in gaps]
+            xs = _compact(layers, seps, _vertical_alignment(layers, nbrs, conflicts))
             candidates.append(xs if leftmost else [-x for x in xs])
     _align_to_narrowest(candidates, comp.half)
     return [[_middle_mean(xs) for xs in zip(*candidates, strict=True)], *candidates]
@@ -503,51 +553,43 @@ def _middle_mean(xs: tuple[float, ...]) -> float:
     return (a + b) / 2
 
 
-def _weight(comp: _Component, a: int, b: int) -> int:
-    """dot's edge weights for straightness: 1 between real nodes, 2 beside a dummy, 8 between
-    dummies (so long edges stay straightest)."""
-    n = len(comp.nodes)
-    return EDGE_WEIGHTS[(a >= n) + (b >= n)]
-
-
-def _edge_cost(comp: _Component, xs: list[float]) -> float:
-    return sum(
-        _weight(comp, a, b) * abs(xs[a] - xs[b]) for a, bs in enumerate(comp.downs) for b in bs
-    )
-
-
-def _straighten(comp: _Component, xs: list[float], rounds: int) -> None:
+def _straighten(
+    comp: _Component, xs: list[float], room: list[list[float]], edges: list[tuple[int, int, int]]
+) -> None:
     """Move each node, within the room its layer neighbours leave, to the weighted median of
     its neighbours; every move shortens the weighted edge length or keeps it."""
-    for k in range(rounds):
-        for layer in comp.order if k % 2 == 0 else comp.order[::-1]:
+    around: list[list[tuple[int, int]]] = [[] for _ in xs]
+    for a, b, w in edges:
+        around[a].append((b, w))
+        around[b].append((a, w))
+    for k in range(STRAIGHTEN_ROUNDS):
+        for r in range(len(comp.order)) if k % 2 == 0 else range(len(comp.order) - 1, -1, -1):
+            layer, seps = comp.order[r], room[r]
             for i, v in enumerate(layer):
-                lo, hi = _median_interval(comp, xs, v)
+                lo, hi = _median_interval(around[v], xs)
                 x = min(max(xs[v], lo), hi)
                 if i > 0:
-                    x = max(x, xs[layer[i - 1]] + _separation(comp, layer[i - 1], v))
-                if i + 1 < len(layer):
-                    x = min(x, xs[layer[i + 1]] - _separation(comp, v, layer[i + 1]))
+                    x = max(x, xs[layer[i - 1]] + seps[i - 1])
+                if i < len(seps):
+                    x = min(x, xs[layer[i + 1]] - seps[i])
                 xs[v] = x
 
 
-def _median_interval(comp: _Component, xs: list[float], v: int) -> tuple[float, float]:
-    """Where v's weighted distance to its neighbours is least (all of the line if none)."""
-    around = sorted((xs[w], _weight(comp, v, w)) for w in (*comp.ups[v], *comp.downs[v]))
-    half = sum(w for _, w in around) / 2
+def _median_interval(around: list[tuple[int, int]], xs: list[float]) -> tuple[float, float]:
+    """Where the weighted distance to the (node, weight) pairs around is least."""
+    if len(around) == 1:
+        x = xs[around[0][0]]
+        return x, x
+    points = sorted((xs[w], weight) for w, weight in around)
+    half = sum(weight for _, weight in points) / 2
     seen = 0
-    for k, (x, w) in enumerate(around):
-        seen += w
+    for k, (x, weight) in enumerate(points):
+        seen += weight
         if seen > half:
             return x, x
         if seen == half:
-            return x, around[k + 1][0]
+            return x, points[k + 1][0]
     return -math.inf, math.inf
-
-
-def _separation(comp: _Component, a: int, b: int) -> float:
-    """Least distance between the centres of layer neighbours a and b."""
-    return comp.half[a] + comp.half[b] + min(comp.margin[a], comp.margin[b])
 
 
 def _type1_conflicts(comp: _Component) -> set[tuple[int, int]]:
@@ -596,42 +638,44 @@ def _vertical_alignment(
     return root
 
 
-def _compact(layers: list[list[int]], root: list[int], comp: _Component) -> list[float]:
+def _compact(layers: list[list[int]], room: list[list[float]], root: list[int]) -> list[float]:
     """Pack blocks as far left as separations allow, then pull each toward its right
     neighbours (longest paths in the block graph, both ways)."""
-    seps: dict[int, dict[int, float]] = {}
-    for layer in layers:
-        for a, b in itertools.pairwise(layer):
-            sep = _separation(comp, a, b)
-            row = seps.setdefault(root[a], {})
-            row[root[b]] = max(sep, row.get(root[b], sep))
-    blocks = _block_order(layers, root, seps)
-    xs = dict.fromkeys(blocks, 0.0)
-    for a in blocks:
-        for b, sep in seps.get(a, {}).items():
+    seps: dict[tuple[int, int], float] = {}
+    for layer, gaps in zip(layers, room, strict=True):
+        for (a, b), sep in zip(itertools.pairwise(layer), gaps, strict=True):
+            key = (root[a], root[b])
+            if seps.get(key, -1.0) < sep:
+                seps[key] = sep
+    right: list[list[tuple[int, float]]] = [[] for _ in root]
+    for (a, b), sep in seps.items():
+        right[a].append((b, sep))
+    order = _block_order(layers, root, right)
+    xs = [0.0] * len(root)
+    for a in order:
+        for b, sep in right[a]:
             xs[b] = max(xs[b], xs[a] + sep)
-    for a in reversed(blocks):
-        row = seps.get(a)
-        if row:
-            xs[a] = max(xs[a], min(xs[b] - sep for b, sep in row.items()))
-    return [xs[root[v]] for v in range(len(root))]
+    for a in reversed(order):
+        if right[a]:
+            xs[a] = max(xs[a], min(xs[b] - sep for b, sep in right[a]))
+    return [xs[r] for r in root]
 
 
 def _block_order(
-    layers: list[list[int]], root: list[int], seps: dict[int, dict[int, float]]
+    layers: list[list[int]], root: list[int], right: list[list[tuple[int, float]]]
 ) -> list[int]:
     """Block roots in topological order of the left-of relation."""
-    blocks = list(dict.fromkeys(root[v] for layer in layers for v in layer))
-    indegree = dict.fromkeys(blocks, 0)
-    for row in seps.values():
-        for b in row:
+    indegree = [0] * len(root)
+    for row in right:
+        for b, _ in row:
             indegree[b] += 1
+    blocks = dict.fromkeys(root[v] for layer in layers for v in layer)
     ready = [b for b in reversed(blocks) if indegree[b] == 0]
     order = []
     while ready:
         a = ready.pop()
         order.append(a)
-        for b in seps.get(a, {}):
+        for b, _ in right[a]:
             indegree[b] -= 1
             if indegree[b] == 0:
                 ready.append(b)
@@ -670,24 +714,31 @@ def _pack_side_by_side(comps: list[_Component], gap: float) -> None:
 def _pins_along_across(
     pinned: Mapping[Hashable, tuple[float, float]], index: dict[Hashable, int], direction: str
 ) -> dict[int, Point]:
-    """Pinned centres as (along the layer, across it), by graph index, in graph order."""
+    """Pinned centres as (along the layer, across it), by graph index."""
     unknown = [node for node in pinned if node not in index]
     if unknown:
         raise ValueError(f"pinned node {unknown[0]!r} is not in the graph")
-    pins = {index[node]: (float(x), float(y)) for node, (x, y) in pinned.items()}
-    return {g: pins[g] if direction == "TB" else pins[g][::-1] for g in sorted(pins)}
+    return {
+        index[node]: (float(x), float(y)) if direction == "TB" else (float(y), float(x))
+        for node, (x, y) in pinned.items()
+    }
 
 
 def _anchor(
     comps: list[_Component], bands: list[tuple[float, float]], pins: dict[int, Point]
 ) -> list[tuple[float, float]]:
-    """Translate everything so the first pinned node lands exactly on its pin."""
-    g, (pin_u, pin_v) = next(iter(pins.items()))
-    comp = next(c for c in comps if g in c.nodes)
-    v = comp.nodes.index(g)
-    du, dv = pin_u - comp.u[v], pin_v - bands[comp.layer[v]][0]
-    for c in comps:
-        c.u = [u + du for u in c.u]
+    """Translate everything by the median of the pins' offsets from where the layout put
+    their nodes: pins that agree with the layout (or a single pin) then sit exactly there."""
+    offsets = []
+    for comp in comps:
+        for v, g in enumerate(comp.nodes):
+            if g in pins:
+                pin_u, pin_v = pins[g]
+                offsets.append((pin_u - comp.u[v], pin_v - bands[comp.layer[v]][0]))
+    du = statistics.median_low(u for u, _ in offsets)
+    dv = statistics.median_low(v for _, v in offsets)
+    for comp in comps:
+        comp.u = [u + du for u in comp.u]
     return [(centre + dv, thickness) for centre, thickness in bands]
 
 
@@ -713,6 +764,8 @@ def _clear_pins(
 def _clear_layer(
     comps: list[_Component], r: int, pins: dict[int, Point], obstacles: list[tuple[float, float]]
 ) -> None:
+    """Place layer r's unpinned nodes and bend points left to right, each as near its spot as
+    the previous one and the obstacles (pinned extents along the layer) allow."""
     slots = sorted(
         (comp.u[v], k, v)
         for k, comp in enumerate(comps)

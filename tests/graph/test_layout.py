@@ -14,6 +14,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradviz.graph.layout import Layout, count_crossings, layered_positions, layout_crossings
 
@@ -230,6 +232,23 @@ def test_corpus_nodes_never_overlap_and_edges_point_forward(name, direction):
         assert layout.positions[v][axis] > layout.positions[u][axis]
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 25),
+    p=st.floats(0.0, 0.4),
+    seed=st.integers(0, 10**6),
+    direction=st.sampled_from(["TB", "LR"]),
+)
+def test_any_dag_lays_out_without_overlaps_and_with_forward_edges(n, p, seed, direction):
+    graph = nx.relabel_nodes(random_dag(n, p, seed), lambda i: f"v{i}")
+    sizes = sizes_for(graph, seed)
+    layout = layered_positions(graph, sizes, direction=direction)
+
+    assert overlapping_pairs(layout, sizes, graph) == []
+    axis = 1 if direction == "TB" else 0
+    assert all(layout.positions[u][axis] < layout.positions[v][axis] for u, v in graph.edges)
+
+
 @pytest.mark.parametrize("name", CORPUS)
 def test_corpus_layer_neighbours_keep_node_gap(name):
     graph = CORPUS[name]
@@ -281,7 +300,15 @@ def test_layers_are_apart_by_the_thickest_node_plus_layer_gap():
 # --- layering -----------------------------------------------------------------------------
 
 
-def test_bias_sits_in_the_layer_just_before_its_consumer():
+def test_bias_added_at_the_end_of_a_chain_sits_next_to_its_consumer():
+    graph = nx.DiGraph([("x", "a"), ("a", "b"), ("b", "c"), ("c", "add"), ("bias", "add")])
+    layout = layered_positions(graph, sizes_for(graph))
+    assert layout.layers["add"] == 4
+    assert layout.layers["bias"] == 3
+    assert layout.positions["bias"][1] == layout.positions["c"][1]
+
+
+def test_weights_and_biases_sit_in_the_layer_just_before_their_op():
     graph = autograd_mlp(3)
     layout = layered_positions(graph, sizes_for(graph))
     assert layout.layers["b2"] == layout.layers["add2"] - 1
@@ -407,6 +434,26 @@ def test_one_pin_moves_the_whole_layout_rigidly():
         )
 
 
+def test_pins_that_agree_with_the_layout_move_it_rigidly_whatever_one_outlier_says():
+    graph = autograd_mlp(2)
+    sizes = sizes_for(graph)
+    free = layered_positions(graph, sizes)
+    shift = (-250.0, 40.0)
+    pins = {
+        v: (free.positions[v][0] + shift[0], free.positions[v][1] + shift[1])
+        for v in ("x", "mm1", "loss")
+    }
+    pins["b0"] = (5000.0, 5000.0)
+    layout = layered_positions(graph, sizes, pinned=pins)
+
+    for v in graph:
+        if v != "b0":
+            assert layout.positions[v] == pytest.approx(
+                (free.positions[v][0] + shift[0], free.positions[v][1] + shift[1])
+            )
+    assert layout.positions["b0"] == (5000.0, 5000.0)
+
+
 def test_pins_stay_exactly_and_nothing_overlaps_them():
     graph = CORPUS["mlp_like"]
     sizes = sizes_for(graph)
@@ -449,12 +496,14 @@ def test_pinning_an_unknown_node_is_refused():
 # --- determinism --------------------------------------------------------------------------
 
 LAYOUT_SCRIPT = """
-import networkx as nx, random, sys
-sys.path[:0] = [{root!r}, {tests!r}]
-from test_layout import CORPUS, sizes_for
+import sys
+import networkx as nx
+sys.path.insert(0, {root!r})
 from gradviz.graph.layout import layered_positions
-g = CORPUS["random_dag_strings_10"]
-print(layered_positions(g, sizes_for(g)))
+graph = nx.DiGraph()
+graph.add_nodes_from({nodes!r})
+graph.add_edges_from({edges!r})
+print(layered_positions(graph, {sizes!r}))
 """
 
 
@@ -464,7 +513,11 @@ def test_same_input_gives_the_same_layout():
 
 
 def test_layout_does_not_depend_on_string_hashing():
-    script = LAYOUT_SCRIPT.format(root=str(ROOT), tests=str(Path(__file__).parent))
+    graph = CORPUS["random_dag_strings_10"]
+    sizes = sizes_for(graph)
+    script = LAYOUT_SCRIPT.format(
+        root=str(ROOT), nodes=list(graph), edges=list(graph.edges), sizes=sizes
+    )
     outputs = {
         subprocess.run(
             [sys.executable, "-c", script],
@@ -475,7 +528,7 @@ def test_layout_does_not_depend_on_string_hashing():
         ).stdout
         for seed in ("1", "2")
     }
-    assert len(outputs) == 1
+    assert outputs == {f"{layered_positions(graph, sizes)}\n"}
 
 
 # --- crossing counting --------------------------------------------------------------------
