@@ -16,6 +16,8 @@ from gradviz.graph.script import ScriptError, ScriptResult, run_script
 from .test_script import assert_document_reproduces
 
 PWNED = "PWNED_FILE"
+# A longer, randomised campaign: GRADVIZ_FUZZ_EXAMPLES=50000 (see docs/testing.md).
+CAMPAIGN = int(os.environ.get("GRADVIZ_FUZZ_EXAMPLES", "0"))
 
 ESCAPES = {
     "dunder import": "__import__('os').system('touch PWNED_FILE')",
@@ -290,7 +292,7 @@ def run_within_a_second(source: str) -> ScriptResult | None:
     return outcome
 
 
-@settings(max_examples=1000, deadline=None, derandomize=True,
+@settings(max_examples=CAMPAIGN or 1000, deadline=None, derandomize=not CAMPAIGN,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(SCRIPTS)
 def test_random_scripts_run_or_raise_a_script_error(source: str) -> None:
@@ -299,7 +301,7 @@ def test_random_scripts_run_or_raise_a_script_error(source: str) -> None:
         assert_document_reproduces(result, require_variables=False)
 
 
-@settings(max_examples=500, deadline=None, derandomize=True,
+@settings(max_examples=CAMPAIGN or 500, deadline=None, derandomize=not CAMPAIGN,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(list("()[]{}:.,=+-*/%<>!~'\"\n abcxyz0123456789_"
                                               "torch")), max_size=80))
