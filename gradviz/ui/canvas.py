@@ -6,8 +6,10 @@ move, add, open) that the main window carries out as undoable commands.
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QEvent, QMimeData, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmapCache
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView
 
 from ..graph import events
@@ -18,6 +20,7 @@ from .items import EdgeItem, NodeItem
 from .theme import LIGHT, Theme
 
 PALETTE_MIME = "application/x-gradviz-palette"
+PIXMAP_CACHE_KB = 96 * 1024   # item caches of a 10,000-node graph fit without thrashing
 MIN_SCALE, MAX_SCALE = 0.03, 5.0
 
 
@@ -52,6 +55,10 @@ class GraphScene(QGraphicsScene):
         self.grad_texts: dict[str, str] = {}
         self._results: dict[str, object] = {}
         self._dirty: set[str] = set()
+        self._deferred: dict[str, None] | None = None   # moves held back (``hold_moves``)
+        self.highlighted: set[tuple[str, int]] = set()  # edges the stepper lit
+        self.badged: str | None = None                  # the node wearing the step badge
+        self.replay_shown: tuple | None = None          # (trace, index, document) drawn
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -66,14 +73,16 @@ class GraphScene(QGraphicsScene):
         self.clear()
         self.nodes, self.edges, self._results = {}, {}, {}
         self.step_states, self.grad_texts = {}, {}
+        self.highlighted, self.badged, self._deferred = set(), None, None
+        self.replay_shown = None
         self.document = document
         for node_id in document.nodes:          # in bulk: items first, then edges
             self._add_item(node_id)
+        self._dirty = set(document.nodes)
+        self.refresh()                          # sizes known, so each edge is drawn once
         for source, target, slot in document.edges():
             self._add_edge(source, target, slot)
         document.changed.subscribe(self._on_change)
-        self._dirty = set(document.nodes)
-        self.refresh()
 
     def detach(self) -> None:
         if self.document is not None:
@@ -126,6 +135,9 @@ class GraphScene(QGraphicsScene):
         elif kind == events.NODE_CHANGED:
             item = self.nodes[node_id]
             if change.detail == "position":
+                if self._deferred is not None:
+                    self._deferred[node_id] = None
+                    return
                 x, y = self.document.nodes[node_id].position
                 if (item.pos().x(), item.pos().y()) != (x, y):
                     item.setPos(x, y)
@@ -133,6 +145,44 @@ class GraphScene(QGraphicsScene):
             self._apply_static(item)
         self._dirty.add(node_id) if node_id else self._dirty.update(self.nodes)
         self._timer.start()
+
+    def pending(self) -> bool:
+        """True when document changes wait for ``refresh``."""
+        return bool(self._dirty) or self._timer.isActive()
+
+    # -- many moves at once ----------------------------------------------------------------
+    def hold_moves(self) -> None:
+        """Collect position changes instead of moving items one by one (a layout moves
+        thousands of nodes); ``place_held`` moves them and redraws each edge once."""
+        if self._deferred is None:
+            self._deferred = {}
+
+    def holding_moves(self) -> bool:
+        return self._deferred is not None
+
+    def place_held(self, limit: int | None = None) -> bool:
+        """Move up to ``limit`` held items (all if None) to their document positions; True
+        once none is left and holding has ended."""
+        if self._deferred is None:
+            return True
+        nodes = self.document.nodes
+        batch = list(itertools.islice(self._deferred, limit)) if limit else list(self._deferred)
+        edges: dict[EdgeItem, None] = {}
+        for node_id in batch:
+            del self._deferred[node_id]
+            item, node = self.nodes.get(node_id), nodes.get(node_id)
+            if item is None or node is None:
+                continue
+            item.quiet = True              # no per-node edge updates from itemChange
+            item.setPos(*node.position)
+            item.quiet = False
+            edges.update(dict.fromkeys(item.edges))
+        for edge in edges:
+            edge.update_path()
+        if self._deferred:
+            return False
+        self._deferred = None
+        return True
 
     # -- drawing the evaluation -----------------------------------------------------------------
     def refresh(self) -> None:
@@ -231,14 +281,42 @@ class GraphScene(QGraphicsScene):
         else:
             self.update_states()
 
+    def update_step(self, states: dict[str, str], grads: dict[str, str | None]) -> None:
+        """A step's changes only: the states and gradient texts of the nodes it touched
+        (None removes a gradient); every other item is left alone."""
+        self.step_states.update(states)
+        for node_id, text in grads.items():
+            if text is None:
+                self.grad_texts.pop(node_id, None)
+            else:
+                self.grad_texts[node_id] = text
+            item = self.nodes.get(node_id)
+            if item is not None:
+                item.set_content(grad_text=text or "")
+        for node_id in states:
+            item = self.nodes.get(node_id)
+            if item is None:
+                continue
+            result = self._results.get(node_id)
+            if result is not None and result.status == "error" \
+                    and not missing_input(self.document, node_id):
+                item.set_state("error")
+            else:
+                item.set_state(self.step_states.get(node_id, "idle"))
+
     def clear_step_overlay(self) -> None:
         """Back to plain evaluation: no step states, gradients, highlights or tints."""
-        for edge in self.edges.values():
-            if edge.highlighted:
+        for key in self.highlighted:
+            edge = self.edges.get(key)
+            if edge is not None:
                 edge.set_highlight(False)
+        self.highlighted = set()
         for item in self.nodes.values():
             item.set_tint(None)
-            item.set_badge("")
+        if self.badged in self.nodes:
+            self.nodes[self.badged].set_badge("")
+        self.badged = None
+        self.replay_shown = None
         self.step_states = {}
         if self.grad_texts:
             self.grad_texts = {}
@@ -246,8 +324,14 @@ class GraphScene(QGraphicsScene):
             self._timer.start()
         self.update_states()
 
-    def set_tints(self, tints: dict[str, tuple]) -> None:
-        """node id -> (QColor or None, flag text); nodes not named lose their tint."""
+    def set_tints(self, tints: dict[str, tuple], partial: bool = False) -> None:
+        """node id -> (QColor or None, flag text); nodes not named lose their tint (keep
+        it with ``partial``)."""
+        if partial:
+            for node_id, tint in tints.items():
+                if node_id in self.nodes:
+                    self.nodes[node_id].set_tint(*tint)
+            return
         for node_id, item in self.nodes.items():
             item.set_tint(*tints.get(node_id, (None, "")))
 
@@ -308,6 +392,8 @@ class GraphView(QGraphicsView):
 
     def __init__(self, scene: GraphScene, parent=None) -> None:
         super().__init__(scene, parent)
+        if QPixmapCache.cacheLimit() < PIXMAP_CACHE_KB:
+            QPixmapCache.setCacheLimit(PIXMAP_CACHE_KB)
         self.setRenderHints(QPainter.RenderHint.Antialiasing
                             | QPainter.RenderHint.TextAntialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)

@@ -85,7 +85,9 @@ class NodeItem(QGraphicsItem):
         self.connected: set[int] = set()
         self.edges: list[EdgeItem] = []
         self.width, self.height = MIN_WIDTH, 70.0
-        self._elided: dict[str, str] = {}
+        self._elided: dict[str, str] | None = None   # texts cut to fit, made when painted
+        self._measured = False
+        self.quiet = False               # True while the scene moves many nodes at once
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -96,7 +98,7 @@ class NodeItem(QGraphicsItem):
     # -- content -------------------------------------------------------------------------
     def set_content(self, **fields) -> None:
         """Update any of the text/flag fields at once and re-measure."""
-        changed = not self._elided
+        changed = not self._measured
         for key, value in fields.items():
             if getattr(self, key) != value:
                 setattr(self, key, value)
@@ -138,25 +140,32 @@ class NodeItem(QGraphicsItem):
         width = math.ceil(width / 2) * 2
         lines = 3 + (1 if self.grad_text else 0)
         height = 10.0 + (14.0 if self._shows_slot_labels() else 0.0) + lines * LINE + 8.0
-        inner = width - 2 * PAD
-        self._elided = {
-            "title": tm.elidedText(self.title, Qt.TextElideMode.ElideRight, inner - badge),
-            "subtitle": bm.elidedText(self.subtitle, Qt.TextElideMode.ElideRight, inner),
-            "info": bm.elidedText(self.info, Qt.TextElideMode.ElideRight, inner),
-            "preview": mm.elidedText(self.preview, Qt.TextElideMode.ElideRight, inner),
-            "grad": mm.elidedText(self.grad_text, Qt.TextElideMode.ElideRight, inner),
-            "error": sm.elidedText(self.error, Qt.TextElideMode.ElideRight, inner),
-        }
-        slot_w = width / (len(self.slots) + 1) - 4 if self.slots else width
-        self._slot_text = [sm.elidedText(s, Qt.TextElideMode.ElideRight, slot_w)
-                           for s in self.slots]
         if (width, height) != (self.width, self.height):
             self.prepareGeometryChange()
             self.width, self.height = float(width), float(height)
             for edge in self.edges:
                 edge.update_path()
+        self._measured, self._elided = True, None
         self.setToolTip(self._tooltip())
         self.update()
+
+    def _elide(self) -> dict[str, str]:
+        """The texts cut to the node's width; only a node drawn in detail needs them."""
+        tm, bm, sm, mm = _metrics()
+        badge = 30.0 if self.requires_grad else 0.0
+        inner = self.width - 2 * PAD
+        elide = Qt.TextElideMode.ElideRight
+        self._elided = {
+            "title": tm.elidedText(self.title, elide, inner - badge),
+            "subtitle": bm.elidedText(self.subtitle, elide, inner),
+            "info": bm.elidedText(self.info, elide, inner),
+            "preview": mm.elidedText(self.preview, elide, inner),
+            "grad": mm.elidedText(self.grad_text, elide, inner),
+            "error": sm.elidedText(self.error, elide, inner),
+        }
+        slot_w = self.width / (len(self.slots) + 1) - 4 if self.slots else self.width
+        self._slot_text = [sm.elidedText(s, elide, slot_w) for s in self.slots]
+        return self._elided
 
     def _shows_slot_labels(self) -> bool:
         return len(self.slots) > 1 or any("=" in s for s in self.slots)
@@ -223,7 +232,7 @@ class NodeItem(QGraphicsItem):
         return min(range(len(self.slots)), key=lambda s: abs(self.input_port(s).x() - pos.x()))
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and not self.quiet:
             for edge in self.edges:
                 edge.update_path()
         return super().itemChange(change, value)
@@ -267,7 +276,7 @@ class NodeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         t = self.theme
-        if not self._elided:
+        if not self._measured:
             self._relayout()
         rect = self.rect()
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -279,6 +288,8 @@ class NodeItem(QGraphicsItem):
                 painter.setPen(QPen(QColor(t.selection), 0))
                 painter.drawRect(rect)
             return
+        if self._elided is None:
+            self._elide()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if self.state == "active":
             glow = QColor(t.active)
@@ -403,6 +414,9 @@ class EdgeItem(QGraphicsItem):
         self._arrow = QPolygonF()
         self._bounds = QRectF()
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        # cached like the nodes: a repaint that does not change the edge blits a pixmap
+        # instead of calling paint() (in Python) for every edge in view
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(0.0)
         source.edges.append(self)
         target.edges.append(self)
@@ -485,6 +499,12 @@ class EdgeItem(QGraphicsItem):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         color = QColor(t.active if self.highlighted else t.selection if selected else t.edge)
         width = 3.5 if self.highlighted else 2.2 if selected else 1.6
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < LOD_SIMPLE and not self.highlighted and not self.label:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setPen(QPen(color, 0))        # far out: a hairline, no arrowhead
+            painter.drawPath(self._path)
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QUndoView,
 )
 
@@ -43,6 +44,7 @@ from .grad_check import GradCheckError, gradient_check
 from .gradient_dialog import GradientDialog, gradient_text, parse_gradient
 from .inspector import Inspector
 from .items import NodeItem
+from .layout_worker import BACKGROUND_THRESHOLD, LayoutJob, prewarm
 from .palette import Palette
 from .script_panel import TUTORIAL_SCRIPT, ScriptPanel
 from .stepper import Stepper
@@ -53,6 +55,8 @@ ORGANIZATION, APPLICATION = "gradviz", "gradviz"
 FRAGMENT_MIME = "application/x-gradviz-fragment"
 FILE_FILTER = "gradviz graphs (*.gvz);;All files (*)"
 MAX_RECENT = 10
+PREWARM_BYTES = 200_000   # a file this big may need a background layout
+PLACE_CHUNK = 600     # items moved per event-loop turn when a big layout arrives
 
 # Values for attributes an op cannot do without, so a palette node is valid at once.
 REQUIRED_DEFAULTS = {("shape", "shape"): [-1], ("dims", "shape"): [1, 0],
@@ -93,6 +97,10 @@ def _export_script_function():
 
 
 class MainWindow(QMainWindow):
+    #: Documents with at least this many nodes are laid out off the UI thread.
+    background_layout_threshold = BACKGROUND_THRESHOLD
+    layout_mode = "process"      # or "thread" (see layout_worker)
+
     def __init__(self, settings: QSettings | None = None, theme: str | None = None,
                  autosave_folder: Path | None = None) -> None:
         super().__init__()
@@ -107,6 +115,8 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self._find = ("", -1)
         self._paste_count = 0
+        self.layout_job: LayoutJob | None = None
+        self.layout_progress: QProgressDialog | None = None
 
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._update_title)
@@ -365,17 +375,25 @@ class MainWindow(QMainWindow):
     # -- the document --------------------------------------------------------------------------
     def set_document(self, document: Document, path: Path | None) -> None:
         """Show ``document`` evaluated, with a fresh history; laid out when it has no
-        positions or its nodes, drawn at their real sizes, would overlap."""
+        positions or its nodes, drawn at their real sizes, would overlap (a large one in
+        the background: ``layout_busy()`` is True until its positions are applied)."""
+        self.cancel_layout()
         self.scene.set_document(document)
         self.document = document
         self.stepper.attach(document)
         self.script_panel.show_script(document.script)
         self.last_grad_check = None
         if _needs_layout(document) or self.scene.overlapping():
-            layout = layered_layout(document, "TB", sizes=self.scene.node_sizes())
-            for node_id, pos in layout.positions.items():
-                if not document.nodes[node_id].pinned:
-                    document.move(node_id, pos)
+            if len(document.nodes) >= self.background_layout_threshold:
+                # nothing worth drawing (every node on one spot) until the layout lands
+                self.view.viewport().setUpdatesEnabled(False)
+                self.start_layout(on_open=True)
+            else:
+                layout = layered_layout(document, "TB", sizes=self.scene.node_sizes())
+                self.scene.hold_moves()
+                for node_id, (_, new) in self._layout_moves(layout).items():
+                    document.move(node_id, new)
+                self.scene.place_held()
         self.path = Path(path) if path is not None else None
         self.undo_stack.clear()
         self.undo_stack.setClean()
@@ -428,6 +446,9 @@ class MainWindow(QMainWindow):
 
         ``as_template`` (examples) opens the file without binding Save to it.
         """
+        if self.layout_mode == "process" and Path(path).is_file() \
+                and Path(path).stat().st_size > PREWARM_BYTES:
+            prewarm()             # the layout process starts while the file loads
         try:
             document = load(path)
         except GraphFileError as exc:
@@ -527,6 +548,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.settings.sync()
+        self.cancel_layout()
         self.scene.detach()
         self.autosaver.stop()
         event.accept()
@@ -715,18 +737,118 @@ class MainWindow(QMainWindow):
             self.execute(commands.RenameCommand(self.document, node_id, text))
 
     def auto_layout(self) -> None:
-        self.scene.refresh()
+        """Lay the graph out in layers (pinned nodes stay) as one undo step; large graphs
+        in the background, with a progress dialog whose Cancel changes nothing."""
+        if self.layout_job is not None:
+            return
+        if self.scene.pending():
+            self.scene.refresh()      # sizes as drawn now
+        if len(self.document.nodes) >= self.background_layout_threshold:
+            self.start_layout(on_open=False)
+            return
         layout = layered_layout(self.document, "TB", sizes=self.scene.node_sizes())
+        self._apply_layout(layout, on_open=False)
+
+    def _layout_moves(self, layout) -> dict[str, tuple]:
+        """node id -> (old, new) position for every unpinned node the layout moves."""
         moves = {}
         for node_id, pos in layout.positions.items():
-            node = self.document.nodes[node_id]
+            node = self.document.nodes.get(node_id)
+            if node is None or node.pinned:
+                continue
             pos = (float(pos[0]), float(pos[1]))
-            if not node.pinned and pos != node.position:
+            if pos != node.position:
                 moves[node_id] = (node.position, pos)
-        if moves:
+        return moves
+
+    def _apply_layout(self, layout, on_open: bool, background: bool = False) -> None:
+        """Move the nodes (one "Auto Layout" command, or plainly when opening), then the
+        items in chunks so the event loop keeps turning, then fit."""
+        moves = self._layout_moves(layout)
+        self.scene.hold_moves()
+        if on_open:
+            for node_id, (_, new) in moves.items():
+                self.document.move(node_id, new)
+        elif moves:
             self.execute(commands.MoveCommand(self.document, moves, "Auto Layout"))
+        text = ("Laid out the graph" if moves else "The layout is already tidy") \
+            if not on_open else f"Laid out {len(self.document.nodes)} nodes"
+        if background:     # the items follow over the next event-loop turns
+            QTimer.singleShot(0, lambda: self._place_items(text))
+            return
+        self.scene.place_held()
         self.view.fit()
-        self.show_message("Laid out the graph" if moves else "The layout is already tidy")
+        self.show_message(text)
+
+    def _place_items(self, text: str) -> None:
+        if not self.scene.place_held(PLACE_CHUNK):
+            QTimer.singleShot(0, lambda: self._place_items(text))
+            return
+        self._close_progress()
+        self.view.viewport().setUpdatesEnabled(True)
+        self.view.fit()
+        self.show_message(text)
+
+    def layout_busy(self) -> bool:
+        """True while a background layout runs or its positions are being applied."""
+        return self.layout_job is not None or self.scene.holding_moves()
+
+    def start_layout(self, on_open: bool = False) -> LayoutJob:
+        """Lay the document out in the background (see ``layout_worker``)."""
+        self.cancel_layout()
+        count = len(self.document.nodes)
+        job = LayoutJob(self.document, self.scene.node_sizes(), "TB", mode=self.layout_mode,
+                        parent=self)
+        job.finished.connect(lambda layout: self._layout_arrived(job, layout, on_open))
+        job.failed.connect(lambda message: self._layout_failed(job, message))
+        self.layout_job = job
+        progress = QProgressDialog(f"Laying out {count} nodes…", "Cancel", 0, 0, self)
+        progress.setObjectName("layoutProgress")
+        progress.setWindowTitle("Auto Layout")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(self.cancel_layout)
+        progress.show()
+        self.layout_progress = progress
+        job.start()
+        self.show_message(f"Laying out {count} nodes in the background…")
+        return job
+
+    def cancel_layout(self) -> None:
+        """Abandon a running background layout: nothing moves, nothing is recorded."""
+        job, self.layout_job = self.layout_job, None
+        if job is None:
+            return
+        job.cancel()
+        self.view.viewport().setUpdatesEnabled(True)
+        self._close_progress()
+        self.show_message("Layout cancelled: nothing moved")
+
+    def _layout_arrived(self, job: LayoutJob, layout, on_open: bool) -> None:
+        if job is not self.layout_job:
+            return
+        self.layout_job = None
+        if self.layout_progress is not None:
+            self.layout_progress.setLabelText("Placing the nodes…")
+            self.layout_progress.setCancelButton(None)
+        self._apply_layout(layout, on_open, background=True)
+
+    def _layout_failed(self, job: LayoutJob, message: str) -> None:
+        if job is not self.layout_job:
+            return
+        self.layout_job = None
+        self._close_progress()
+        self.view.viewport().setUpdatesEnabled(True)
+        self.show_message(f"Layout failed: {message}")
+
+    def _close_progress(self) -> None:
+        progress, self.layout_progress = self.layout_progress, None
+        if progress is not None:
+            progress.canceled.disconnect(self.cancel_layout)
+            progress.hide()
+            progress.deleteLater()
 
     # -- forward, backward and the stepper ---------------------------------------------------------
     def forward(self) -> None:

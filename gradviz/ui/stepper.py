@@ -201,7 +201,7 @@ class Stepper(QObject):
         if log is not None:
             self.log_scale = bool(log)
         if self.replay is not None:
-            self._show()
+            self._show(all_tints=True)
         else:
             self.changed.emit()
 
@@ -210,19 +210,20 @@ class Stepper(QObject):
             return None
         return ColourScale(list(self.replay.gradient_magnitudes().values()), self.log_scale)
 
-    def tints(self) -> dict[str, tuple[QColor | None, str]]:
-        """node id -> (fill colour, "nan"/"inf" flag) for the gradients shown now."""
+    def tints(self, node_ids=None) -> dict[str, tuple[QColor | None, str]]:
+        """node id -> (fill colour, "nan"/"inf" flag) for the gradients shown now; only
+        for ``node_ids`` when given and the colours do not depend on every gradient."""
         if self.replay is None:
             return {}
         theme = self.scene.theme
+        if node_ids is not None and not self.colouring:
+            return {n: (QColor(theme.error_fill), flag) if flag else (None, "")
+                    for n in node_ids for flag in [_flag(self.replay.gradient(n))]}
         out: dict[str, tuple[QColor | None, str]] = {}
         scale = self.colour_scale()
         low, high = QColor(theme.op_fill), QColor(TINT_HIGH.get(theme.name, TINT_HIGH["light"]))
         for node_id, magnitude in self.replay.gradient_magnitudes().items():
-            grad = self.replay.gradient(node_id)
-            flag = ""
-            if grad is not None and grad.dtype.kind in "fc":
-                flag = "nan" if np.isnan(grad).any() else "inf" if np.isinf(grad).any() else ""
+            flag = _flag(self.replay.gradient(node_id))
             if flag:
                 out[node_id] = (QColor(theme.error_fill), flag)
             elif self.colouring:
@@ -232,7 +233,17 @@ class Stepper(QObject):
         return out
 
     # -- drawing -------------------------------------------------------------------------
-    def _show(self) -> None:
-        steps.show_replay(self.scene, self.replay)
-        self.scene.set_tints(self.tints())
+    def _show(self, all_tints: bool = False) -> None:
+        changed = steps.show_replay(self.scene, self.replay)
+        if all_tints or changed is None or self.colouring:
+            self.scene.set_tints(self.tints())
+        else:                      # a step: only the nodes it touched can change colour
+            self.scene.set_tints(self.tints(changed), partial=True)
         self.changed.emit()
+
+
+def _flag(grad) -> str:
+    """"nan" or "inf" when a gradient holds one, else ""."""
+    if grad is None or grad.dtype.kind not in "fc":
+        return ""
+    return "nan" if np.isnan(grad).any() else "inf" if np.isinf(grad).any() else ""

@@ -36,24 +36,55 @@ def preview(array: np.ndarray) -> str:
     return " ".join(format_array(array, str(array.dtype)).split())
 
 
-def show_replay(scene, replay: Replay) -> None:
-    """Put ``replay``'s states, gradients and the active edges on ``scene``'s items."""
+def _grad_text(document: Document, node_id: str, grad) -> str | None:
+    if grad is None:
+        return None
+    leaf = isinstance(document.nodes[node_id], TensorNode)
+    return f"{'.grad' if leaf else 'grad'} = {preview(grad)}"
+
+
+def show_replay(scene, replay: Replay) -> set[str] | None:
+    """Put ``replay``'s states, gradients and the active edges on ``scene``'s items.
+
+    When the scene last showed the same trace, only the nodes of the steps between the
+    two indices change (a step touches its own node, the one before it and the edges it
+    lights); their ids are returned. Otherwise every item is set and None returned.
+    """
     document = scene.document
-    grads = {}
-    for node_id in document.nodes:
-        grad = replay.gradient(node_id)
-        if grad is not None:
-            leaf = isinstance(document.nodes[node_id], TensorNode)
-            grads[node_id] = f"{'.grad' if leaf else 'grad'} = {preview(grad)}"
-    scene.set_step_states(replay.states(list(document.nodes)), grads)
+    shown = getattr(scene, "replay_shown", None)
+    changed: set[str] | None = None
+    if shown is not None and shown[0] is replay.trace and shown[2] is document:
+        lo, hi = sorted((shown[1], replay.index))
+        trace_steps = replay.trace.steps
+        changed = {trace_steps[k].node_id for k in range(max(0, lo - 1), min(hi, replay.count))}
+        changed &= document.nodes.keys()
+        scene.update_step({n: replay.state(n) for n in changed},
+                          {n: _grad_text(document, n, replay.gradient(n)) for n in changed})
+    else:
+        grads = {}
+        for node_id in document.nodes:
+            text = _grad_text(document, node_id, replay.gradient(node_id))
+            if text is not None:
+                grads[node_id] = text
+        scene.set_step_states(replay.states(list(document.nodes)), grads)
+    scene.replay_shown = (replay.trace, replay.index, document)
     active = replay.active_step
-    for node_id, item in scene.nodes.items():
-        item.set_badge(f"step {replay.index}/{replay.count}"
-                       if active is not None and active.node_id == node_id else "")
-    for edge in scene.edges.values():
-        if edge.highlighted:
-            edge.set_highlight(False)
+    badged = active.node_id if active is not None and active.node_id in scene.nodes else None
+    if scene.badged is not None and scene.badged != badged and scene.badged in scene.nodes:
+        scene.nodes[scene.badged].set_badge("")
+    if badged is not None:
+        scene.nodes[badged].set_badge(f"step {replay.index}/{replay.count}")
+    scene.badged = badged
+    lit = {}
     for sent in replay.active_edges():
         edge = scene.edges.get((sent.target, sent.slot))
         if edge is not None and edge.source.node_id == sent.source:
-            edge.set_highlight(True, f"grad {preview(sent.grad)}")
+            lit[(sent.target, sent.slot)] = f"grad {preview(sent.grad)}"
+    for key in scene.highlighted - lit.keys():
+        edge = scene.edges.get(key)
+        if edge is not None and edge.highlighted:
+            edge.set_highlight(False)
+    for key, label in lit.items():
+        scene.edges[key].set_highlight(True, label)
+    scene.highlighted = set(lit)
+    return changed

@@ -1,0 +1,151 @@
+"""Large documents are laid out in a background process: progress shows, Cancel changes
+nothing, the result is one undo step, and the event loop keeps running meanwhile."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QPushButton
+
+from gradviz.graph import Document, ValueSpec
+from gradviz.ui import layout_worker
+
+THRESHOLD = 100
+
+
+def mlp(layers: int) -> Document:
+    """A tower of tanh(h @ W + b) layers (5 nodes each), every node at the origin."""
+    doc = Document("mlp")
+    h = doc.add_tensor("x", ValueSpec("randn", (2, 4), seed=0), node_id="x")
+    for i in range(layers):
+        w = doc.add_tensor(f"W{i}", ValueSpec("randn", (4, 4), seed=i), requires_grad=True,
+                           node_id=f"W{i}")
+        b = doc.add_tensor(f"b{i}", ValueSpec("randn", (4,), seed=i), requires_grad=True,
+                           node_id=f"b{i}")
+        m = doc.add_op("matmul", inputs=[h, w], node_id=f"mm{i}")
+        a = doc.add_op("add", inputs=[m, b], node_id=f"add{i}")
+        h = doc.add_op("tanh", inputs=[a], node_id=f"tanh{i}")
+    doc.add_op("mean", inputs=[h], node_id="out")
+    return doc
+
+
+@pytest.fixture
+def big(window, qtbot, monkeypatch):
+    """The window showing a 302-node document, laid out on open in the background."""
+    monkeypatch.setattr(window, "background_layout_threshold", THRESHOLD)
+    window.set_document(mlp(60), None)
+    assert window.layout_busy()
+    qtbot.waitUntil(lambda: not window.layout_busy(), timeout=15000)
+    return window
+
+
+def positions(window) -> dict:
+    return {n: node.position for n, node in window.document.nodes.items()}
+
+
+def item_positions(window) -> dict:
+    return {n: (item.pos().x(), item.pos().y()) for n, item in window.scene.nodes.items()}
+
+
+def stack_up(window) -> None:
+    """Every node to one spot outside the undo history (as a script's graph arrives)."""
+    for node_id in window.document.nodes:
+        window.document.move(node_id, (0.0, 0.0))
+
+
+def test_a_large_document_is_laid_out_on_open_without_an_undo_step(big):
+    assert not big.scene.overlapping()
+    assert big.undo_stack.count() == 0 and big.undo_stack.isClean()
+    assert item_positions(big) == positions(big)
+
+
+def test_auto_layout_runs_in_the_background_and_is_one_undo_step(big, qtbot):
+    stack_up(big)
+    before = positions(big)
+    big.actionAutoLayout.trigger()
+    assert big.layout_busy() and big.layout_progress.isVisible()
+    qtbot.waitUntil(lambda: not big.layout_busy(), timeout=15000)
+    assert big.layout_progress is None
+    assert not big.scene.overlapping()
+    assert item_positions(big) == positions(big)
+    assert big.undo_stack.count() == 1
+    assert big.undo_stack.text(0) == "Auto Layout"
+    big.undo_stack.undo()
+    assert positions(big) == before
+
+
+def test_auto_layout_keeps_pinned_nodes(big, qtbot):
+    stack_up(big)
+    big.document.set_pinned("out", True)
+    big.document.move("out", (5000.0, 7000.0))
+    big.actionAutoLayout.trigger()
+    qtbot.waitUntil(lambda: not big.layout_busy(), timeout=15000)
+    assert big.document.nodes["out"].position == (5000.0, 7000.0)
+    assert big.undo_stack.count() == 1
+
+
+def test_cancel_leaves_every_position_and_the_undo_stack_alone(big, qtbot):
+    stack_up(big)
+    before = positions(big)
+    big.actionAutoLayout.trigger()
+    progress = big.layout_progress
+    assert progress is not None and progress.isVisible()
+    qtbot.mouseClick(progress.findChild(QPushButton), Qt.MouseButton.LeftButton)
+    assert not big.layout_busy()
+    assert big.layout_progress is None
+    qtbot.wait(300)                          # a late result must not arrive either
+    assert positions(big) == before
+    assert item_positions(big) == before
+    assert big.undo_stack.count() == 0
+    assert "cancelled" in big.last_message
+
+
+def test_cancel_kills_the_layout_process(big):
+    big.actionAutoLayout.trigger()
+    pool = layout_worker._pool
+    assert pool is not None
+    workers = list(pool._pool)
+    big.cancel_layout()
+    assert layout_worker._pool is None
+    for worker in workers:
+        worker.join(5)
+        assert not worker.is_alive()
+
+
+def test_the_event_loop_keeps_running_while_the_worker_lays_out(big, qtbot):
+    layout_worker._drop_pool()               # a cold start: the process has to spawn first
+    ticks, clock = [], QElapsedTimer()
+    timer = QTimer()
+    timer.setInterval(5)
+
+    def tick() -> None:
+        if big.layout_busy():
+            ticks.append(clock.restart())
+
+    timer.timeout.connect(tick)
+    clock.start()
+    timer.start()
+    stack_up(big)
+    big.actionAutoLayout.trigger()
+    qtbot.waitUntil(lambda: not big.layout_busy(), timeout=15000)
+    timer.stop()
+    assert len(ticks) >= 10                  # the timer kept firing while the layout ran
+    assert max(ticks[1:]) < 1000
+    assert not big.scene.overlapping()
+
+
+def test_small_documents_are_laid_out_at_once(window):
+    window.actionAutoLayout.trigger()
+    assert not window.layout_busy() and window.layout_job is None
+
+
+def test_the_thread_mode_gives_the_same_layout(big, qtbot, monkeypatch):
+    stack_up(big)
+    big.actionAutoLayout.trigger()
+    qtbot.waitUntil(lambda: not big.layout_busy(), timeout=15000)
+    by_process = positions(big)
+    big.undo_stack.undo()
+    monkeypatch.setattr(big, "layout_mode", "thread")
+    big.actionAutoLayout.trigger()
+    qtbot.waitUntil(lambda: not big.layout_busy(), timeout=15000)
+    assert positions(big) == by_process
