@@ -156,6 +156,9 @@ class GraphScene(QGraphicsScene):
         thousands of nodes); ``place_held`` moves them and redraws each edge once."""
         if self._deferred is None:
             self._deferred = {}
+            # Moving an indexed item updates the BSP tree each time; without an index the
+            # moves are cheap, and the tree is rebuilt once when they are done.
+            self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
 
     def holding_moves(self) -> bool:
         return self._deferred is not None
@@ -182,6 +185,7 @@ class GraphScene(QGraphicsScene):
         if self._deferred:
             return False
         self._deferred = None
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         return True
 
     # -- drawing the evaluation -----------------------------------------------------------------

@@ -1,53 +1,67 @@
 """Layered layout of large documents off the UI thread, with a working cancel.
 
 The layout (``gradviz.graph.layout.layered_positions``) is pure Python and has no progress
-hook, so it runs in a separate process from a "spawn" pool: the event loop never waits for
-the GIL, and Cancel terminates the process, so nothing of the abandoned layout survives.
-(``mode="thread"`` runs it in a Python thread instead: no process start-up, but it shares
-the GIL and a cancelled layout runs on to its end before it is thrown away.)
+hook, so it runs in a child process (``python -m gradviz.graph.layout_service``, driven
+by a QProcess): the event loop never waits for the GIL, and Cancel kills the process, so
+nothing of the abandoned layout survives. A plain child process, unlike multiprocessing's
+"spawn", never re-imports the application's main module. (``mode="thread"`` runs it in a
+Python thread instead: no process start-up, but it shares the GIL and a cancelled layout
+runs on to its end before it is thrown away.)
 
 The job only computes positions; the window applies them as one undo command.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import pickle
+import sys
 import threading
 from collections.abc import Mapping
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
 from ..graph.arrange import document_graph
 from ..graph.document import Document
 from ..graph.layout import Layout, layered_positions
 
 #: Documents with at least this many nodes are laid out in the background.
-BACKGROUND_THRESHOLD = 1_000
+BACKGROUND_THRESHOLD = 3_000
 POLL_MS = 15
 
-_pool = None
+_spare: QProcess | None = None
 
 
-def _shared_pool():
-    """One spawn-context process, started on first use and kept for the next layout."""
-    global _pool
-    if _pool is None:
-        _pool = multiprocessing.get_context("spawn").Pool(processes=1)
-    return _pool
+def _start_process() -> QProcess:
+    process = QProcess()
+    process.setProgram(sys.executable)
+    process.setArguments(["-m", "gradviz.graph.layout_service"])
+    process.start()
+    return process
 
 
 def prewarm() -> None:
-    """Start the layout process now (it imports the graph layer, about half a second),
-    so the first large layout does not wait for it."""
-    _shared_pool()
+    """Start a layout process now (it imports the graph layer, about half a second); it
+    waits for its input, so the next large layout does not wait for it."""
+    global _spare
+    if _spare is None:
+        _spare = _start_process()
 
 
-def _drop_pool() -> None:
-    """Kill the layout process (a cancelled layout dies with it)."""
-    global _pool
-    pool, _pool = _pool, None
-    if pool is not None:
-        pool.terminate()
+def drop_spare() -> None:
+    """Kill the waiting process, if any (the next layout starts cold)."""
+    global _spare
+    spare, _spare = _spare, None
+    if spare is not None:
+        spare.kill()
+        spare.waitForFinished(2000)
+
+
+def _take_process() -> QProcess:
+    global _spare
+    process, _spare = _spare, None
+    if process is None or process.state() == QProcess.ProcessState.NotRunning:
+        process = _start_process()
+    return process
 
 
 def layout_arguments(document: Document, sizes: Mapping[str, tuple[float, float]],
@@ -78,7 +92,9 @@ class LayoutJob(QObject):
         self.mode = mode
         self.arguments = layout_arguments(document, sizes, direction)
         self.cancelled = False
-        self._async = None                  # multiprocessing AsyncResult
+        self.process: QProcess | None = None
+        self._output = bytearray()
+        self._active = False
         self._thread: threading.Thread | None = None
         self._outcome: tuple[str, object] | None = None
         self._timer = QTimer(self)
@@ -87,18 +103,40 @@ class LayoutJob(QObject):
 
     @property
     def running(self) -> bool:
-        return self._timer.isActive()
+        return self._active
 
     def start(self) -> None:
+        self._active = True
         if self.mode == "process":
-            self._async = _shared_pool().apply_async(layered_positions, self.arguments[:2],
-                                                     {"direction": self.arguments[2],
-                                                      "pinned": self.arguments[3]})
-        else:
-            self._thread = threading.Thread(target=self._in_thread, daemon=True,
-                                            name="gradviz-layout")
-            self._thread.start()
+            self.process = _take_process()
+            self.process.setParent(self)
+            self.process.readyReadStandardOutput.connect(self._read)
+            self.process.finished.connect(self._process_finished)
+            self.process.write(pickle.dumps(self.arguments, protocol=pickle.HIGHEST_PROTOCOL))
+            self.process.closeWriteChannel()
+            return
+        self._thread = threading.Thread(target=self._in_thread, daemon=True,
+                                        name="gradviz-layout")
+        self._thread.start()
         self._timer.start()
+
+    def _read(self) -> None:
+        self._output += bytes(self.process.readAllStandardOutput())
+
+    def _process_finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        if self.cancelled or not self._active:
+            return
+        self._read()
+        if status == QProcess.ExitStatus.NormalExit and code == 0:
+            try:
+                self._deliver(("ok", pickle.loads(bytes(self._output))))
+                return
+            except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+                self._deliver(("error", f"the layout process sent no result ({exc})"))
+                return
+        message = bytes(self.process.readAllStandardError()).decode("utf-8", "replace")
+        self._deliver(("error", message.strip().splitlines()[-1] if message.strip()
+                       else f"the layout process stopped (exit code {code})"))
 
     def _in_thread(self) -> None:
         try:
@@ -111,25 +149,20 @@ class LayoutJob(QObject):
         if not self.running:
             return
         self.cancelled = True
+        self._active = False
         self._timer.stop()
-        if self.mode == "process":
-            _drop_pool()
+        if self.process is not None:
+            self.process.kill()
 
     def _poll(self) -> None:
-        if self.mode == "process":
-            if not self._async.ready():
-                return
-            try:
-                outcome = ("ok", self._async.get())
-            except Exception as exc:  # noqa: BLE001 - reported to the user, not raised
-                outcome = ("error", f"{type(exc).__name__}: {exc}")
-        else:
-            if self._outcome is None:
-                return
-            outcome = self._outcome
-        self._timer.stop()
-        if self.cancelled:
+        if self._outcome is None:
             return
+        self._timer.stop()
+        if not self.cancelled:
+            self._deliver(self._outcome)
+
+    def _deliver(self, outcome: tuple[str, object]) -> None:
+        self._active = False
         kind, value = outcome
         if kind == "ok":
             self.finished.emit(value)
@@ -137,9 +170,8 @@ class LayoutJob(QObject):
             self.failed.emit(value)
 
     def wait(self, timeout: float | None = None) -> None:
-        """Block until the result is there (for scripts and tests without an event loop);
-        the signals still come from the next poll."""
-        if self.mode == "process" and self._async is not None:
-            self._async.wait(timeout)
+        """Block until the result is there (for scripts and tests without an event loop)."""
+        if self.process is not None:
+            self.process.waitForFinished(-1 if timeout is None else int(timeout * 1000))
         elif self._thread is not None:
             self._thread.join(timeout)

@@ -387,6 +387,7 @@ class MainWindow(QMainWindow):
             if len(document.nodes) >= self.background_layout_threshold:
                 # nothing worth drawing (every node on one spot) until the layout lands
                 self.view.viewport().setUpdatesEnabled(False)
+                self.scene.hold_moves()  # no scene index while every node sits on one spot
                 self.start_layout(on_open=True)
             else:
                 layout = layered_layout(document, "TB", sizes=self.scene.node_sizes())

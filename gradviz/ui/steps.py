@@ -22,6 +22,10 @@ def start_node(document: Document) -> str | None:
     return sinks[0] if len(sinks) == 1 else None
 
 
+# The leading rows x columns a node's one-line preview formats.
+PREVIEW_CORNER = (2, 6)
+
+
 def start_gradient(document: Document):
     if document.backward and document.backward.get("start") in document.nodes:
         return document.backward.get("gradient")
@@ -29,10 +33,15 @@ def start_gradient(document: Document):
 
 
 def preview(array: np.ndarray) -> str:
-    """One line of values in the core's PyTorch format; large arrays summarised."""
+    """One line of values in the core's PyTorch format; large arrays summarised. A node
+    shows only the first few numbers, so only its leading corner is formatted."""
     if array.size > GRAD_PREVIEW_ELEMENTS:
         return f"min {array.min():.4g}  max {array.max():.4g}" if array.dtype.kind in "fiu" \
             else ""
+    if array.size > PREVIEW_CORNER[0] * PREVIEW_CORNER[1] and array.ndim:
+        corner = array[tuple(slice(0, PREVIEW_CORNER[i == array.ndim - 1])
+                             for i in range(array.ndim))]
+        return " ".join(format_array(corner, str(array.dtype)).split()) + " …"
     return " ".join(format_array(array, str(array.dtype)).split())
 
 

@@ -4,7 +4,7 @@ nothing, the result is one undo step, and the event loop keeps running meanwhile
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QProcess, Qt, QTimer
 from PySide6.QtWidgets import QPushButton
 
 from gradviz.graph import Document, ValueSpec
@@ -102,18 +102,15 @@ def test_cancel_leaves_every_position_and_the_undo_stack_alone(big, qtbot):
 
 def test_cancel_kills_the_layout_process(big):
     big.actionAutoLayout.trigger()
-    pool = layout_worker._pool
-    assert pool is not None
-    workers = list(pool._pool)
+    process = big.layout_job.process
+    assert process is not None and process.state() != QProcess.ProcessState.NotRunning
     big.cancel_layout()
-    assert layout_worker._pool is None
-    for worker in workers:
-        worker.join(5)
-        assert not worker.is_alive()
+    assert process.waitForFinished(5000) or process.state() == QProcess.ProcessState.NotRunning
+    assert process.exitStatus() == QProcess.ExitStatus.CrashExit  # killed, not finished
 
 
 def test_the_event_loop_keeps_running_while_the_worker_lays_out(big, qtbot):
-    layout_worker._drop_pool()               # a cold start: the process has to spawn first
+    layout_worker.drop_spare()               # a cold start: the process has to start first
     ticks, clock = [], QElapsedTimer()
     timer = QTimer()
     timer.setInterval(5)
