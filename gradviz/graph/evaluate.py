@@ -83,6 +83,8 @@ class Evaluator:
 
     def invalidate(self, node_id: str) -> None:
         """Forget the results of ``node_id`` and of every node downstream of it."""
+        if not self.results and not self._leaf_values:
+            return  # nothing evaluated yet (a document being built or loaded)
         graph = self.document.graph
         stale = nx.descendants(graph, node_id) if node_id in graph else set()
         stale.add(node_id)

@@ -40,6 +40,10 @@ def missing_input(document: Document, node_id: str) -> bool:
                for slot, source in enumerate(node.inputs))
 
 
+#: Scenes with at least this many nodes keep no BSP index (see ``place_held``).
+LARGE_SCENE = 3_000
+
+
 class GraphScene(QGraphicsScene):
     """Node and edge items mirroring a document; values come from its evaluation."""
 
@@ -185,7 +189,10 @@ class GraphScene(QGraphicsScene):
         if self._deferred:
             return False
         self._deferred = None
-        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        # Rebuilding the BSP tree of a huge scene stalls the event loop; without an index a
+        # paint or a hit test walks the items, which stays cheap at these sizes.
+        if len(self.nodes) < LARGE_SCENE:
+            self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         return True
 
     # -- drawing the evaluation -----------------------------------------------------------------

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
-from ..graph.arrange import document_graph
 from ..graph.document import Document
 from ..graph.layout import Layout, layered_positions
+from ..graph.layout_service import graph_of
 
 #: Documents with at least this many nodes are laid out in the background.
 BACKGROUND_THRESHOLD = 3_000
@@ -67,14 +67,17 @@ def _take_process() -> QProcess:
 def layout_arguments(document: Document, sizes: Mapping[str, tuple[float, float]],
                      direction: str = "TB") -> tuple:
     """What ``layered_positions`` needs, taken from the document now (a snapshot: later
-    edits do not reach a running layout)."""
-    all_sizes = {n: tuple(sizes[n]) for n in document.nodes}
+    edits do not reach a running layout): nodes and edges as plain lists, which cross to
+    the layout process much faster than a networkx graph."""
+    nodes = list(document.nodes)
+    edges = list(dict.fromkeys((s, t) for s, t, _ in document.edges()))
+    all_sizes = {n: tuple(sizes[n]) for n in nodes}
     pinned = {n: node.position for n, node in document.nodes.items() if node.pinned}
-    return document_graph(document), all_sizes, direction, pinned
+    return nodes, edges, all_sizes, direction, pinned
 
 
-def _run(graph, sizes, direction, pinned) -> Layout:
-    return layered_positions(graph, sizes, direction=direction, pinned=pinned)
+def _run(nodes, edges, sizes, direction, pinned) -> Layout:
+    return layered_positions(graph_of(nodes, edges), sizes, direction=direction, pinned=pinned)
 
 
 class LayoutJob(QObject):
