@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from ..graph.values import ValueSpec
 from . import commands, steps
 from .autosave import Autosaver, pending_recoveries
 from .autosave import default_folder as default_autosave_folder
-from .canvas import GraphScene, GraphView, missing_input
+from .canvas import LARGE_SCENE, GraphScene, GraphView, missing_input
 from .examples import TUTORIAL, example_files, example_title
 from .expression_bar import ExpressionBar, interpreter_available
 from .grad_check import GradCheckError, gradient_check
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self._paste_count = 0
         self.layout_job: LayoutJob | None = None
         self.layout_progress: QProgressDialog | None = None
+        self._frozen = False      # see _freeze_large_document
 
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._update_title)
@@ -378,6 +380,10 @@ class MainWindow(QMainWindow):
         positions or its nodes, drawn at their real sizes, would overlap (a large one in
         the background: ``layout_busy()`` is True until its positions are applied)."""
         self.cancel_layout()
+        if self._frozen:  # the previous document's objects may be collected again
+            gc.unfreeze()
+            gc.collect()
+            self._frozen = False
         self.scene.set_document(document)
         self.document = document
         self.stepper.attach(document)
@@ -402,6 +408,16 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.view.fit()
         QTimer.singleShot(0, self.view.fit)
+        if not self.layout_busy():
+            self._freeze_large_document()
+
+    def _freeze_large_document(self) -> None:
+        """A large document's objects live until the next one is opened. Freezing them
+        keeps Python's full garbage collections from walking them (pauses of 100+ ms on
+        graphs of thousands of nodes); set_document unfreezes and collects them."""
+        if len(self.document.nodes) >= LARGE_SCENE and not self._frozen:
+            gc.freeze()
+            self._frozen = True
 
     # -- autosave and recovery -------------------------------------------------------------
     def _unsaved_work(self) -> tuple[Document, str | None] | None:
@@ -774,7 +790,8 @@ class MainWindow(QMainWindow):
             self.execute(commands.MoveCommand(self.document, moves, "Auto Layout"))
         text = ("Laid out the graph" if moves else "The layout is already tidy") \
             if not on_open else f"Laid out {len(self.document.nodes)} nodes"
-        if background:     # the items follow over the next event-loop turns
+        if background:     # the items follow over the next event-loop turns, undrawn until
+            self.view.viewport().setUpdatesEnabled(False)     # they are all in place
             QTimer.singleShot(0, lambda: self._place_items(text))
             return
         self.scene.place_held()
@@ -786,9 +803,13 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self._place_items(text))
             return
         self._close_progress()
-        self.view.viewport().setUpdatesEnabled(True)
+        QTimer.singleShot(0, lambda: self._reveal(text))  # fit and paint in later turns
+
+    def _reveal(self, text: str) -> None:
         self.view.fit()
+        self.view.viewport().setUpdatesEnabled(True)  # schedules the paint for a later turn
         self.show_message(text)
+        self._freeze_large_document()
 
     def layout_busy(self) -> bool:
         """True while a background layout runs or its positions are being applied."""
