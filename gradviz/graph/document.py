@@ -230,7 +230,8 @@ class Document:
 
     # -- edges -----------------------------------------------------------------------------
     def connect(self, source: str, target: str, slot: int) -> None:
-        """Feed ``source``'s output into ``target``'s input ``slot``."""
+        """Feed ``source``'s output into ``target``'s input ``slot`` (for cat/stack, a new
+        piece inserted at ``slot``)."""
         self.node(source)
         node = self.node(target)
         if not isinstance(node, OpNode):
@@ -240,19 +241,19 @@ class Document:
         if not isinstance(slot, int) or not 0 <= slot < count:
             raise DocumentError(f"{target} ({node.op}) has no input slot {slot} "
                                 f"(slots 0..{count - 1})")
-        if slot < len(node.inputs) and node.inputs[slot] is not None:
+        if not spec.variadic and node.inputs[slot] is not None:
             occupant = node.inputs[slot]
             raise DocumentError(f"input '{slot_name(spec, slot)}' of {target} is already "
                                 f"connected to {occupant}")
         if source == target or nx.has_path(self.graph, target, source):
             raise DocumentError(f"connecting {source} to {target} would make a cycle")
-        if slot == len(node.inputs):
-            node.inputs.append(source)
+        if spec.variadic:  # the pieces of cat/stack have no gaps: insert at ``slot``
+            node.inputs.insert(slot, source)
+            self._rekey_variadic(node)
         else:
             node.inputs[slot] = source
-        if not spec.variadic:
             node.attrs.pop(spec.inputs[slot], None)
-        self.graph.add_edge(source, target, key=slot)
+            self.graph.add_edge(source, target, key=slot)
         self.evaluator.invalidate(target)
         self.changed.emit(Change(events.EDGE_ADDED, target, source, slot))
 

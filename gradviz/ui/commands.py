@@ -99,10 +99,7 @@ class DeleteCommand(DocumentCommand):
         for state in self.states:
             add_node_state(self.document, state, [None] * len(state.get("inputs") or [])
                            if state["kind"] == "op" and not _variadic(state) else [])
-        for source, target, slot in self.wires:
-            node = self.document.nodes[target]
-            if node.spec.variadic:      # variadic inputs have no gaps: append
-                slot = min(slot, len(node.inputs))
+        for source, target, slot in self.wires:  # ascending slots: inserts land in place
             self.document.connect(source, target, slot)
         restore_order(self.document, self.order)
 

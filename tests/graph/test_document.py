@@ -97,6 +97,10 @@ def test_variadic_inputs_grow_and_shrink():
     d.disconnect(c, 0)
     assert d.nodes[c].inputs == ["y", "z"]
     assert sorted(k for _, _, k in d.graph.in_edges(c, keys=True)) == [0, 1]
+    d.connect("x", c, 1)  # a piece inserted in the middle
+    assert d.nodes[c].inputs == ["y", "x", "z"]
+    assert sorted((s, k) for s, _, k in d.graph.in_edges(c, keys=True)) == [
+        ("x", 1), ("y", 0), ("z", 2)]
 
 
 def test_giving_a_number_to_a_free_scalar_slot():

@@ -104,3 +104,16 @@ def test_undoing_a_connection_brings_back_the_number_it_replaced(window):
     assert window.document.nodes["y"].attrs == {}
     window.undo_stack.undo()
     assert fileio.document_to_dict(window.document) == before
+
+
+def test_undoing_an_edge_delete_puts_a_cat_piece_back_in_its_place(window):
+    doc = window.document
+    cat = window.execute(commands.AddNodeCommand(doc, {
+        "id": "joined", "kind": "op", "name": "", "op": "cat", "inputs": ["x", "y", "z"],
+        "attrs": {}, "position": [300.0, 0.0], "pinned": False, "label": ""}))
+    assert cat and doc.nodes["joined"].inputs == ["x", "y", "z"]
+    before = fileio.document_to_dict(doc)
+    assert window.execute(commands.DeleteCommand(doc, [], [("joined", 1)]))
+    assert doc.nodes["joined"].inputs == ["x", "z"]
+    window.undo_stack.undo()
+    assert fileio.document_to_dict(doc) == before
