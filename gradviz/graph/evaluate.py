@@ -104,7 +104,11 @@ class Evaluator:
         live = set(order)
         for stale in [n for n in self.results if n not in live]:
             del self.results[stale]
-        with enable_grad():
+        # One warnings catcher for the whole pass (entering one per node is costly on large
+        # documents); each node takes the warnings its own op added to the list.
+        with enable_grad(), warnings.catch_warnings(record=True) as caught, \
+                np.errstate(all="ignore"):
+            warnings.simplefilter("always")
             for node_id in order:
                 if node_id in self.results:
                     continue
@@ -112,7 +116,7 @@ class Evaluator:
                 if node.kind == "tensor":
                     self.results[node_id] = self._leaf(node)
                 else:
-                    self.results[node_id] = self._operation(node)
+                    self.results[node_id] = self._operation(node, caught)
                 computed.append(node_id)
         self.last_computed = computed
         return self.results
@@ -127,7 +131,7 @@ class Evaluator:
             tensor.requires_grad_(True)
         return NodeResult(OK, tensor)
 
-    def _operation(self, node: OpNode) -> NodeResult:
+    def _operation(self, node: OpNode, caught: list) -> NodeResult:
         spec = node.spec
         inputs: list[Any] = []
         names = spec.inputs if not spec.variadic else [f"{spec.inputs[0]}[{i}]"
@@ -149,9 +153,8 @@ class Evaluator:
         if spec.variadic and not inputs:
             return NodeResult(ERROR, message=f"{spec.name} needs at least one input")
         attrs = {k: v for k, v in node.attrs.items() if k not in spec.scalar_inputs}
-        with warnings.catch_warnings(record=True) as caught, creation_tag(node.id), \
-                np.errstate(all="ignore"):
-            warnings.simplefilter("always")
+        first = len(caught)
+        with creation_tag(node.id):
             try:
                 out = call_op(spec, inputs, attrs)
             except (RuntimeError, ValueError, TypeError, IndexError) as exc:
@@ -160,7 +163,7 @@ class Evaluator:
             out = out[0]  # max/min with dim: the values
         if not isinstance(out, Tensor):
             return NodeResult(ERROR, message=f"{spec.name} did not produce a tensor")
-        notes = [str(w.message) for w in caught]
+        notes = [str(w.message) for w in caught[first:]]
         if out._data.dtype.kind == "f" and not np.all(np.isfinite(out._data)):
             notes.append("result contains nan or inf")
         return NodeResult(OK, out, warnings=notes)

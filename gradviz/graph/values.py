@@ -90,12 +90,29 @@ def coerce_data(data: Any, dtype: str, shape: tuple[int, ...] | None = None) -> 
     if shape is not None and array.shape != tuple(shape):
         raise ValueSpecError(f"values have shape {list(array.shape)} but the tensor's shape is "
                              f"{list(shape)}")
-    if dtype == "int64" and (not np.all(np.isfinite(array))
-                             or np.any(array != np.round(array))):
-        raise ValueSpecError("int64 values must be whole numbers")
+    if dtype == "int64":
+        return _int64(data, array)
     if dtype == "bool" and array.dtype != np.bool_ and np.any((array != 0) & (array != 1)):
         raise ValueSpecError("bool values must be 0/1 or true/false")
+    if dtype in ("float32", "float16"):
+        finite = array[np.isfinite(array)]
+        limit = float(np.finfo(dtype).max)
+        if finite.size and float(np.max(np.abs(finite))) > limit:
+            raise ValueSpecError(f"values beyond the range of {dtype} (largest {limit:.6g})")
     return array.astype(dtype)
+
+
+def _int64(data: Any, approximate: np.ndarray) -> np.ndarray:
+    """Whole numbers within int64, taken exactly (a float64 detour would round big ones)."""
+    if not np.all(np.isfinite(approximate)) or np.any(approximate != np.round(approximate)):
+        raise ValueSpecError("int64 values must be whole numbers")
+    if approximate.size and float(np.max(np.abs(approximate))) > 2.0**63:
+        raise ValueSpecError("int64 values must lie between -2**63 and 2**63 - 1")
+    try:
+        exact = np.array(data, dtype=np.int64)
+    except (OverflowError, ValueError, TypeError):
+        raise ValueSpecError("int64 values must lie between -2**63 and 2**63 - 1") from None
+    return exact.reshape(approximate.shape)
 
 
 def materialize(spec: ValueSpec, dtype: str) -> np.ndarray:

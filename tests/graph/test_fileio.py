@@ -124,7 +124,7 @@ def _arrays(draw):
         if draw(st.booleans()):
             shape = (300,)  # large enough to take the base64 path
     elif dtype == "int64":
-        elements = st.integers(-(2**53), 2**53)
+        elements = st.integers(-(2**63), 2**63 - 1)
     else:
         elements = st.booleans()
     return draw(hnp.arrays(np.dtype(dtype), shape, elements=elements))
