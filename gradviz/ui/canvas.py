@@ -276,12 +276,15 @@ class GraphScene(QGraphicsScene):
     def update_states(self) -> None:
         """Each item's state: its own evaluation error, else the stepper's overlay."""
         for node_id, item in self.nodes.items():
-            result = self._results.get(node_id)
-            if result is not None and result.status == "error" \
-                    and not missing_input(self.document, node_id):
-                item.set_state("error")
-            else:
-                item.set_state(self.step_states.get(node_id, "idle"))
+            self._apply_state(node_id, item)
+
+    def _apply_state(self, node_id: str, item: NodeItem) -> None:
+        result = self._results.get(node_id)
+        if result is not None and result.status == "error" \
+                and not missing_input(self.document, node_id):
+            item.set_state("error")
+        else:
+            item.set_state(self.step_states.get(node_id, "idle"))
 
     def set_step_states(self, states: dict[str, str], grads: dict[str, str] | None = None) -> None:
         self.step_states = dict(states)
@@ -306,14 +309,8 @@ class GraphScene(QGraphicsScene):
                 item.set_content(grad_text=text or "")
         for node_id in states:
             item = self.nodes.get(node_id)
-            if item is None:
-                continue
-            result = self._results.get(node_id)
-            if result is not None and result.status == "error" \
-                    and not missing_input(self.document, node_id):
-                item.set_state("error")
-            else:
-                item.set_state(self.step_states.get(node_id, "idle"))
+            if item is not None:
+                self._apply_state(node_id, item)
 
     def clear_step_overlay(self) -> None:
         """Back to plain evaluation: no step states, gradients, highlights or tints."""

@@ -61,6 +61,17 @@ def _metrics() -> tuple[QFontMetricsF, ...]:
     return tuple(QFontMetricsF(f) for f in _fonts())
 
 
+def _pill(painter: QPainter, rect: QRectF, colour: str, font: QFont, text: str) -> None:
+    """White text on a small rounded tag (the requires_grad mark, the nan/inf flag)."""
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawRoundedRect(rect, 4, 4)
+    painter.setFont(font)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+
+
 class NodeItem(QGraphicsItem):
     """One document node. ``pos()`` is the node's centre, as in the document."""
 
@@ -345,27 +356,15 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QColor(t.text))
         painter.drawText(QRectF(x, y, w, LINE + 2), left, self._elided["title"])
         if self.requires_grad:
-            badge = QRectF(rect.right() - PAD - 24, y + 2, 24, 15)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(t.header_leaf))
-            painter.drawRoundedRect(badge, 4, 4)
-            painter.setFont(body_f)
-            painter.setPen(QColor("#ffffff"))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "∂")
-            painter.setBrush(Qt.BrushStyle.NoBrush)
+            _pill(painter, QRectF(rect.right() - PAD - 24, y + 2, 24, 15), t.header_leaf,
+                  body_f, "∂")
         y += LINE + 1
         painter.setFont(body_f)
         painter.setPen(QColor(t.muted))
         painter.drawText(QRectF(x, y, w, LINE), left, self._elided["subtitle"])
         if self.flag:
-            flag = QRectF(rect.right() - PAD - 30, y + 1, 30, 15)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(t.error))
-            painter.drawRoundedRect(flag, 4, 4)
-            painter.setFont(small_f)
-            painter.setPen(QColor("#ffffff"))
-            painter.drawText(flag, Qt.AlignmentFlag.AlignCenter, self.flag)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
+            _pill(painter, QRectF(rect.right() - PAD - 30, y + 1, 30, 15), t.error, small_f,
+                  self.flag)
         y += LINE
         if self.error:
             painter.setFont(small_f)
