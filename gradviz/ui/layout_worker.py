@@ -115,13 +115,28 @@ class LayoutJob(QObject):
             self.process.setParent(self)
             self.process.readyReadStandardOutput.connect(self._read)
             self.process.finished.connect(self._process_finished)
+            self.process.errorOccurred.connect(self._process_error)
+            if self.process.error() == QProcess.ProcessError.FailedToStart:
+                QTimer.singleShot(0, lambda: self._process_error(self.process.error()))
+                return
             self.process.write(pickle.dumps(self.arguments, protocol=pickle.HIGHEST_PROTOCOL))
             self.process.closeWriteChannel()
             return
+        self._start_thread()
+
+    def _start_thread(self) -> None:
         self._thread = threading.Thread(target=self._in_thread, daemon=True,
                                         name="gradviz-layout")
         self._thread.start()
         self._timer.start()
+
+    def _process_error(self, error: QProcess.ProcessError) -> None:
+        """A layout process that cannot start (no Python at sys.executable, say): lay out
+        in a thread instead, so the user still gets the layout."""
+        if error == QProcess.ProcessError.FailedToStart and self._active and \
+                not self.cancelled and self._thread is None:
+            self.mode = "thread"
+            self._start_thread()
 
     def _read(self) -> None:
         self._output += bytes(self.process.readAllStandardOutput())

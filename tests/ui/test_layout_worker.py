@@ -146,3 +146,21 @@ def test_the_thread_mode_gives_the_same_layout(big, qtbot, monkeypatch):
     big.actionAutoLayout.trigger()
     qtbot.waitUntil(lambda: not big.layout_busy(), timeout=15000)
     assert positions(big) == by_process
+
+
+def test_a_layout_process_that_cannot_start_falls_back_to_a_thread(big, qtbot, monkeypatch):
+    def broken() -> QProcess:
+        process = QProcess()
+        process.setProgram("/nonexistent/python")
+        process.start()
+        process.waitForStarted(2000)
+        return process
+
+    layout_worker.drop_spare()
+    monkeypatch.setattr(layout_worker, "_start_process", broken)
+    for i, node_id in enumerate(list(big.document.nodes)):  # give the layout work to do
+        big.document.move(node_id, (float(i % 7) * 250, float(i // 7) * 130))
+    big.actionAutoLayout.trigger()
+    qtbot.waitUntil(lambda: not big.layout_busy(), timeout=20000)
+    assert big.undo_stack.count() == 1
+    assert not big.scene.overlapping()
