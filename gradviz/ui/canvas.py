@@ -16,7 +16,7 @@ from ..graph import events
 from ..graph.document import Document, OpNode, slot_name
 from ..graph.evaluate import OK
 from . import steps
-from .items import EdgeItem, NodeItem
+from .items import DeferredText, EdgeItem, NodeItem
 from .theme import LIGHT, Theme
 
 PALETTE_MIME = "application/x-gradviz-palette"
@@ -42,6 +42,9 @@ def missing_input(document: Document, node_id: str) -> bool:
 
 #: Scenes with at least this many nodes keep no BSP index (see ``place_held``).
 LARGE_SCENE = 3_000
+#: From this many nodes on, value previews are formatted when a node is first drawn in
+#: detail (zoomed out, nodes are plain boxes and need none).
+DEFER_PREVIEWS = 1_000
 
 
 class GraphScene(QGraphicsScene):
@@ -263,14 +266,19 @@ class GraphScene(QGraphicsScene):
         fields = {"subtitle": subtitle, "grad_text": self.grad_texts.get(node_id, "")}
         if result is None or result.status != OK:
             fields.update(error=result.message if result is not None else "not evaluated",
-                          preview="", info="")
+                          preview="", info="", preview_later=None)
         else:
             data = result.tensor._data
             dtype = str(data.dtype)
             shape = shape_text(tuple(data.shape))
             if dtype != "float32":
                 shape += f" {dtype}"
-            fields.update(error="", info=shape, preview=f"{shape}: {steps.preview(data)}")
+            if len(self.nodes) >= DEFER_PREVIEWS:
+                text = DeferredText(lambda: f"{shape}: {steps.preview(data)}")
+                fields.update(error="", info=shape, preview="", preview_later=text)
+            else:
+                fields.update(error="", info=shape, preview=f"{shape}: {steps.preview(data)}",
+                              preview_later=None)
         return fields
 
     def update_states(self) -> None:

@@ -72,6 +72,21 @@ def _pill(painter: QPainter, rect: QRectF, colour: str, font: QFont, text: str) 
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
+class DeferredText:
+    """Text made only when first needed: formatting value previews for thousands of
+    nodes that are drawn as plain boxes would cost a large document seconds to open."""
+
+    __slots__ = ("_make", "_text")
+
+    def __init__(self, make) -> None:
+        self._make, self._text = make, None
+
+    def __call__(self) -> str:
+        if self._text is None:
+            self._text = self._make()
+        return self._text
+
+
 class NodeItem(QGraphicsItem):
     """One document node. ``pos()`` is the node's centre, as in the document."""
 
@@ -85,6 +100,7 @@ class NodeItem(QGraphicsItem):
         self.subtitle = ""               # op and grad_fn name, or the value rule
         self.info = ""                   # shape and dtype
         self.preview = ""                # a one-line value preview
+        self.preview_later: DeferredText | None = None  # (large scenes) made when drawn
         self.error = ""
         self.grad_text = ""              # the gradient once backward reached this node
         self.requires_grad = False
@@ -146,7 +162,8 @@ class NodeItem(QGraphicsItem):
         # names decide the width; values and errors are elided to it (full text in the
         # tooltip), so nodes keep the size the layout planned for
         wanted = max(tm.horizontalAdvance(self.title) + badge, bm.horizontalAdvance(self.subtitle),
-                     min(PREVIEW_WIDTH, mm.horizontalAdvance(self.preview))) + 2 * PAD
+                     PREVIEW_WIDTH if self.preview_later is not None
+                     else min(PREVIEW_WIDTH, mm.horizontalAdvance(self.preview))) + 2 * PAD
         width = min(MAX_WIDTH, max(MIN_WIDTH, wanted, SLOT_SPACING * (len(self.slots) + 0.4)))
         width = math.ceil(width / 2) * 2
         lines = 3 + (1 if self.grad_text else 0)
@@ -162,6 +179,9 @@ class NodeItem(QGraphicsItem):
 
     def _elide(self) -> dict[str, str]:
         """The texts cut to the node's width; only a node drawn in detail needs them."""
+        if self.preview_later is not None and not self.preview:
+            self.preview = self.preview_later()  # the width was planned for it already
+            self.setToolTip(self._tooltip())
         tm, bm, sm, mm = _metrics()
         badge = 30.0 if self.requires_grad else 0.0
         inner = self.width - 2 * PAD

@@ -350,3 +350,18 @@ def test_level_of_detail_draws_plain_boxes_when_zoomed_out(window):
     # one flat colour: the accent of the start node, no text
     centre = image.pixelColor(int((item.width / 2 + 10) * 0.2), int((item.height / 2 + 10) * 0.2))
     assert centre.name() == window.theme.header_start
+
+
+def test_large_scenes_format_previews_when_nodes_are_first_drawn(window, monkeypatch,
+                                                                   make_tutorial):
+    from gradviz.ui import canvas
+
+    monkeypatch.setattr(canvas, "DEFER_PREVIEWS", 1)
+    window.set_document(make_tutorial(), None)
+    item = window.scene.nodes["y"]
+    assert item.preview == "" and item.preview_later is not None
+    window.view.zoom_reset()
+    window.view.centerOn(item)
+    window.view.viewport().grab()  # paints the visible nodes in detail
+    assert item.preview.startswith("2×2: [[3., 3.]")
+    assert "[[3., 3.]" in item.toolTip()
