@@ -192,6 +192,7 @@ class GraphScene(QGraphicsScene):
         if self._deferred:
             return False
         self._deferred = None
+        self.fit_scene_rect()
         # Rebuilding the BSP tree of a huge scene stalls the event loop; without an index a
         # paint or a hit test walks the items, which stays cheap at these sizes.
         if len(self.nodes) < LARGE_SCENE:
@@ -217,9 +218,12 @@ class GraphScene(QGraphicsScene):
             item.set_content(**fields)
         self._dirty.clear()
         self.update_states()
-        rect = self.itemsBoundingRect()
-        self.setSceneRect(rect.adjusted(-600, -400, 600, 400))
+        self.fit_scene_rect()
         self.refreshed.emit()
+
+    def fit_scene_rect(self) -> None:
+        """The scrollable area: every item plus a margin to drop new nodes into."""
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-600, -400, 600, 400))
 
     def start_node(self) -> str | None:
         return steps.start_node(self.document) if self.document is not None else None

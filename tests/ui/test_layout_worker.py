@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QElapsedTimer, QProcess, Qt, QTimer
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QGraphicsScene, QPushButton
 
 from gradviz.graph import Document, ValueSpec
 from gradviz.ui import layout_worker
@@ -164,3 +164,9 @@ def test_a_layout_process_that_cannot_start_falls_back_to_a_thread(big, qtbot, m
     qtbot.waitUntil(lambda: not big.layout_busy(), timeout=20000)
     assert big.undo_stack.count() == 1
     assert not big.scene.overlapping()
+
+
+def test_the_scrollable_area_covers_the_laid_out_graph(big):
+    # the scene rect was computed while every node still sat at the origin
+    assert big.scene.sceneRect().contains(big.scene.itemsBoundingRect())
+    assert big.scene.itemIndexMethod() == QGraphicsScene.ItemIndexMethod.BspTreeIndex
