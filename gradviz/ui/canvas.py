@@ -10,7 +10,7 @@ import itertools
 
 from PySide6.QtCore import QEvent, QMimeData, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmapCache
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsScene, QGraphicsView
 
 from ..graph import events
 from ..graph.document import Document, OpNode, slot_name
@@ -193,6 +193,11 @@ class GraphScene(QGraphicsScene):
             return False
         self._deferred = None
         self.fit_scene_rect()
+        if len(self.nodes) >= LARGE_SCENE:
+            # Caching renders a pixmap per item on the first paint: seconds for a whole
+            # large graph in view, where most nodes are plain boxes anyway.
+            for item in self.items():
+                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         # Rebuilding the BSP tree of a huge scene stalls the event loop; without an index a
         # paint or a hit test walks the items, which stays cheap at these sizes.
         if len(self.nodes) < LARGE_SCENE:
