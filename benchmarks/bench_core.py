@@ -51,16 +51,9 @@ CHAIN_LENGTH = 1000  # iterations of `y * 1.0001 + 0.5`: 2,000 operations
 
 
 # -- (a) the small-tensor chain ---------------------------------------------------------------
-def chain_gradviz() -> None:
-    x = gv.ones(2, 2, requires_grad=True)
-    y = x
-    for _ in range(CHAIN_LENGTH):
-        y = y * 1.0001 + 0.5
-    y.sum().backward()
-
-
-def chain_torch() -> None:
-    x = torch.ones(2, 2, requires_grad=True)
+def chain(lib) -> None:
+    """``y = y * 1.0001 + 0.5`` 1,000 times, then backward; ``lib`` is gradviz or torch."""
+    x = lib.ones(2, 2, requires_grad=True)
     y = x
     for _ in range(CHAIN_LENGTH):
         y = y * 1.0001 + 0.5
@@ -129,13 +122,14 @@ def main() -> None:
           "forward + backward")
     if torch is not None:
         torch.set_num_threads(1)
-        a = interleaved({"gradviz": chain_gradviz, "torch": chain_torch}, rounds)
+        a = interleaved({"gradviz": lambda: chain(gv), "torch": lambda: chain(torch)},
+                        rounds)
         print(f"    gradviz  median {a['gradviz'] * 1e3:8.2f} ms")
         print(f"    torch    median {a['torch'] * 1e3:8.2f} ms")
         print(f"    ratio gradviz/torch = {a['gradviz'] / a['torch']:.3f}  "
               "(target <= 1.0, aim 0.8)")
     else:
-        a = interleaved({"gradviz": chain_gradviz}, rounds)
+        a = interleaved({"gradviz": lambda: chain(gv)}, rounds)
         print(f"    gradviz  median {a['gradviz'] * 1e3:8.2f} ms  (torch not installed)")
 
     print(f"\n(b) ((x @ W1).tanh() @ W2).sum() on {SIZE}x{SIZE} float32, forward + backward")

@@ -55,23 +55,19 @@ class Evaluation(dict):
 
 
 def call_op(spec: OpSpec, inputs: list, attrs: dict[str, Any]) -> Any:
-    """Run a registry op with document-style attributes (lists, index items, dtype names)."""
-    kwargs, positional = {}, []
+    """Run a registry op with document-style attributes: index items and lists of dims
+    become what the core takes; the registry does the rest (``OpSpec.call``)."""
+    converted = {}
     for attr in spec.attrs:
         if attr.name not in attrs:
             continue
         value = attrs[attr.name]
-        if attr.kind == "shape":
-            positional.append(tuple(value))
-        elif attr.kind == "index":
-            kwargs[attr.name] = index_to_python(value)
+        if attr.kind == "index":
+            value = index_to_python(value)
         elif attr.kind == "dims" and isinstance(value, list):
-            kwargs[attr.name] = tuple(value)
-        else:
-            kwargs[attr.name] = value
-    if spec.variadic:
-        return spec.fn(list(inputs), *positional, **kwargs)
-    return spec.fn(*inputs, *positional, **kwargs)
+            value = tuple(value)
+        converted[attr.name] = value
+    return spec.call(inputs, converted)
 
 
 class Evaluator:

@@ -409,12 +409,7 @@ class Inspector(QDockWidget):
         except ValueError as exc:
             self._refuse(f"Refused: {node.id}{list(index)}: {exc}")
             return
-        command = commands.SetElementCommand(self.window_.document, node.id, index, number)
-        if self.window_.execute(command):
-            self.problem.clear()
-        else:
-            self._refuse(self.window_.last_message)
-        self.refresh()
+        self._edit(commands.SetElementCommand(self.window_.document, node.id, index, number))
 
     def edit_attr(self, name: str, text: str) -> None:
         node = self.window_.document.nodes.get(self.node_id)
@@ -423,22 +418,23 @@ class Inspector(QDockWidget):
         value = parse_attr(text)
         if value == node.attrs.get(name):
             return
-        command = commands.SetAttrCommand(self.window_.document, node.id, name, value)
-        if self.window_.execute(command):
-            self.problem.clear()
-        else:
-            self._refuse(self.window_.last_message)
-        self.refresh()
+        self._edit(commands.SetAttrCommand(self.window_.document, node.id, name, value))
 
     def _toggle_requires_grad(self, checked: bool) -> None:
         node = self.window_.document.nodes.get(self.node_id)
         if not isinstance(node, TensorNode) or node.requires_grad == checked:
             return
-        command = commands.SetRequiresGradCommand(self.window_.document, node.id, checked)
-        if not self.window_.execute(command):
+        self._edit(commands.SetRequiresGradCommand(self.window_.document, node.id, checked))
+
+
+    def _edit(self, command) -> None:
+        """Run an edit through the window's undo stack; a refusal shows its reason and
+        the old value stays."""
+        if self.window_.execute(command):
+            self.problem.clear()
+        else:
             self._refuse(self.window_.last_message)
         self.refresh()
-
 
 def _next_functions(fn) -> str:
     if fn is None:
