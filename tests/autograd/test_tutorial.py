@@ -151,7 +151,11 @@ def _run(script_text: str) -> list[str]:
     return result.stdout.splitlines()
 
 
-# The lines that do not depend on random numbers; None marks a random line.
+# A printed element of a random tensor: fixed (`-0.1234`) or scientific (`1.0054e+01`)
+# notation, whichever PyTorch's formatter picks for the values drawn.
+NUMBER = r"-?\d+\.\d{4}(?:e[+-]\d\d)?"
+
+# The lines that do not depend on random numbers; a pattern marks a random line.
 SCRIPT_LINES = [
     "tensor([[1., 1.],",
     "        [1., 1.]], requires_grad=True)",
@@ -161,12 +165,12 @@ SCRIPT_LINES = [
     "tensor([[27., 27.],",
     "        [27., 27.]], grad_fn=<MulBackward0>) ",
     " tensor(27., grad_fn=<MeanBackward0>)",
-    re.compile(r"a = tensor\(\[\[ *-?\d+\.\d{4}, +-?\d+\.\d{4}\],"),
-    re.compile(r"        \[ *-?\d+\.\d{4}, +-?\d+\.\d{4}\]\]\)"),
+    re.compile(rf"a = tensor\(\[\[ *{NUMBER}, +{NUMBER}\],"),
+    re.compile(rf"        \[ *{NUMBER}, +{NUMBER}\]\]\)"),
     "False ",
     "",
-    re.compile(r"a = tensor\(\[\[ *-?\d+\.\d{4}, +-?\d+\.\d{4}\],"),
-    re.compile(r"        \[ *-?\d+\.\d{4}, +-?\d+\.\d{4}\]\], requires_grad=True\)"),
+    re.compile(rf"a = tensor\(\[\[ *{NUMBER}, +{NUMBER}\],"),
+    re.compile(rf"        \[ *{NUMBER}, +{NUMBER}\]\], requires_grad=True\)"),
     "True ",
     "",
     re.compile(rf"<SumBackward0 object at {ADDRESS}>"),
@@ -174,7 +178,7 @@ SCRIPT_LINES = [
     "        [4.5000, 4.5000]])",
     re.compile(r"NORM :  tensor\(1\d{3}\.\d{4}\)"),
     re.compile(r"tensor\(\[.*\], grad_fn=<MulBackward0>\)"),
-    re.compile(r"tensor\(\[\d\.\d{4}e\+\d\d, \d\.\d{4}e\+\d\d, \d\.\d{4}e-\d\d\]\)"),
+    re.compile(r"tensor\(\[\d\.\d{4}e[+-]\d\d, \d\.\d{4}e[+-]\d\d, \d\.\d{4}e[+-]\d\d\]\)"),
     "True",
     "True",
     "False",
@@ -202,3 +206,4 @@ def test_tutorial_script_prints_like_torch():
     source = SCRIPT.read_text()
     assert "import gradviz as torch" in source
     _check(_run(source.replace("import gradviz as torch", "import torch")))
+
