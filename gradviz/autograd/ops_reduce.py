@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, float_reduce
 from .common import normalize_dims, result
 from .grad_mode import GRAD_MODE
 from .node import node_class
@@ -85,6 +86,25 @@ def _reduce(self: Tensor, dim: Any, keepdim: bool, forward: Any, whole: type, by
     return t
 
 
+def _torch_sum(a: np.ndarray, axis: tuple[int, ...], keepdims: bool,
+               dtype: np.dtype | None = None) -> np.ndarray:
+    """``np.sum``, but floats are added in PyTorch's order so that the last bit agrees."""
+    if dtype is not None:
+        a = a.astype(dtype, copy=False)
+    if not float_reduce.handles(a.dtype) or a.size == 0:
+        return np.sum(a, axis=axis, keepdims=keepdims)
+    return float_reduce.reduce(a, axis, keepdims, float_reduce.sum_kernel)
+
+
+def _torch_mean(a: np.ndarray, axis: tuple[int, ...], keepdims: bool,
+                dtype: np.dtype | None = None) -> np.ndarray:
+    """PyTorch's mean on the CPU: its sum divided by the count, in the tensor's dtype."""
+    if not float_reduce.handles(a.dtype) or a.size == 0:
+        return np.mean(a, axis=axis, keepdims=keepdims, dtype=dtype)
+    count = math.prod(a.shape[d] for d in axis)
+    return _torch_sum(a, axis, keepdims) / a.dtype.type(count)
+
+
 @register("sum", "reduction", attrs=(_DIM, _KEEPDIM), grad_fns=("SumBackward0", "SumBackward1"))
 def sum(self: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001
         dtype: Any = None) -> Tensor:
@@ -92,7 +112,7 @@ def sum(self: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001
     kind = self._data.dtype.kind
     want = dtypes.as_dtype(dtype).numpy if dtype is not None else (
         np.dtype(np.int64) if kind in "biu" else None)
-    return _reduce(self, dim, keepdim, np.sum, SumBackward0, SumBackward1, False, want)
+    return _reduce(self, dim, keepdim, _torch_sum, SumBackward0, SumBackward1, False, want)
 
 
 @register("mean", "reduction", attrs=(_DIM, _KEEPDIM),
@@ -102,7 +122,7 @@ def mean(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if self._data.dtype.kind != "f":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {_type_word(self)}")
-    return _reduce(self, dim, keepdim, np.mean, MeanBackward0, MeanBackward1, True)
+    return _reduce(self, dim, keepdim, _torch_mean, MeanBackward0, MeanBackward1, True)
 
 
 def _raw_dims(dim: Any) -> tuple[int, ...]:
@@ -222,6 +242,13 @@ def _norm_backward(self: Any, grad: np.ndarray) -> tuple:
     return ((g * local).astype(grad.dtype, copy=False),)
 
 
+def _norm2(x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+    """The 2-norm, rounded as PyTorch's kernel rounds it (its printed digits show the last bit)."""
+    if float_reduce.handles(x.dtype) and x.size:
+        return float_reduce.reduce(x, axes, keepdim, float_reduce.norm2_kernel)
+    return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+
+
 LinalgVectorNormBackward0 = node_class(
     "LinalgVectorNormBackward0", ("self",),
     {"self": "grad * self / result (for p = 2)"}, _norm_backward)
@@ -238,7 +265,7 @@ def norm(self: Tensor, p: float = 2, dim: Any = None, keepdim: bool = False) -> 
     axes = normalize_dims(dim, self._data.ndim)
     a = np.abs(self._data)
     if p == 2:
-        out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+        out = _norm2(self._data, axes, keepdim)
     elif p == 1:
         out = np.sum(a, axis=axes, keepdims=keepdim)
     elif np.isinf(p):

@@ -207,3 +207,26 @@ def test_tutorial_script_prints_like_torch():
     assert "import gradviz as torch" in source
     _check(_run(source.replace("import gradviz as torch", "import torch")))
 
+
+# Fixed draws for the script's two random tensors: one that prints in fixed notation, one
+# whose a / (a - 1) lands near a pole (scientific notation), and an x so small that the
+# doubling loop runs long.
+FIXED_DRAWS = [
+    ("[[0.3, -1.2], [2.5, -0.7]]", "[0.5, -1.0, 0.25]"),
+    ("[[0.9947, 1.2], [-0.3, 0.05]]", "[1e-3, 2e-3, -1e-3]"),
+    ("[[1.0001, -3.0], [7.0, 0.999]]", "[-0.8, 0.1, 0.3]"),
+]
+
+
+@pytest.mark.parametrize(("a_values", "x_values"), FIXED_DRAWS)
+def test_tutorial_script_on_fixed_draws_prints_exactly_what_torch_prints(a_values, x_values):
+    pytest.importorskip("torch")
+    source = (SCRIPT.read_text()
+              .replace("torch.randn(2, 2)", f"torch.tensor({a_values})")
+              .replace("torch.randn(3, requires_grad=True)",
+                       f"torch.tensor({x_values}, requires_grad=True)"))
+    ours = _run(source)
+    theirs = _run(source.replace("import gradviz as torch", "import torch"))
+    mask = re.compile(ADDRESS)
+    assert [mask.sub("0x", line) for line in ours] == [mask.sub("0x", line) for line in theirs]
+    _check(ours)
