@@ -12,6 +12,7 @@ from .trace import SentGradient, Trace, TraceStep
 
 IDLE, PENDING, ACTIVE, DONE, ERROR = "idle", "pending", "active", "done", "error"
 STATES = (IDLE, PENDING, ACTIVE, DONE, ERROR)
+_UNKNOWN, _SHOWS_NOTHING = object(), object()   # markers in Replay._step_magnitudes
 
 
 @dataclass
@@ -26,6 +27,9 @@ class Replay:
         self._steps_of: dict[str, list[int]] = {}
         for i, step in enumerate(self.trace.steps):
             self._steps_of.setdefault(step.node_id, []).append(i)
+        self._magnitudes: dict[str, float] = {}     # as of step ``_magnitudes_index``
+        self._magnitudes_index = 0
+        self._step_magnitudes: list = [_UNKNOWN] * len(self.trace.steps)
 
     @property
     def count(self) -> int:
@@ -72,11 +76,32 @@ class Replay:
         return list(step.sent) if step is not None else []
 
     def gradient_magnitudes(self) -> dict[str, float]:
-        """Largest |gradient| per node shown so far (nan/inf kept, for flagging)."""
-        out = {}
-        for node_id in self._steps_of:
-            grad = self.gradient(node_id)
-            if grad is not None and grad.size:
+        """Largest |gradient| per node shown so far (nan/inf kept, for flagging). Carried
+        from call to call: a step forward updates one node instead of every node."""
+        if self._magnitudes_index > self.index:
+            self._magnitudes, self._magnitudes_index = {}, 0
+        for i in range(self._magnitudes_index, self.index):
+            magnitude = self._step_magnitude(i)
+            node_id = self.trace.steps[i].node_id
+            if magnitude is None:
+                self._magnitudes.pop(node_id, None)
+            elif magnitude is not _SHOWS_NOTHING:
+                self._magnitudes[node_id] = magnitude
+        self._magnitudes_index = self.index
+        return dict(self._magnitudes)
+
+    def _step_magnitude(self, i: int):
+        """Largest |gradient| step ``i`` shows (None if it is empty), or _SHOWS_NOTHING
+        when the step shows no gradient and its node keeps what it showed before."""
+        if self._step_magnitudes[i] is _UNKNOWN:
+            step = self.trace.steps[i]
+            grad = step.leaf_grad if step.leaf_grad is not None else \
+                step.grad_output if step.is_output else None
+            if grad is None:
+                self._step_magnitudes[i] = _SHOWS_NOTHING
+            elif not grad.size:
+                self._step_magnitudes[i] = None
+            else:
                 with np.errstate(invalid="ignore"):
-                    out[node_id] = float(np.max(np.abs(grad)))
-        return out
+                    self._step_magnitudes[i] = float(np.max(np.abs(grad)))
+        return self._step_magnitudes[i]

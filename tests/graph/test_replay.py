@@ -54,3 +54,20 @@ def test_nodes_outside_the_trace_stay_idle():
     replay = Replay(d.backward_trace("out"), index=5)
     assert replay.state("side") == IDLE and replay.gradient("side") is None
     assert replay.gradient_magnitudes()["x"] == 4.5
+
+
+def test_gradient_magnitudes_follow_any_order_of_seeks():
+    """The magnitudes carried from seek to seek equal max |gradient| computed afresh."""
+    d = tutorial()
+    d.add_op("exp", inputs=["x"], node_id="side")
+    d.add_op("sum", inputs=["side"], node_id="side_total")
+    d.add_op("add", inputs=["out", "side_total"], node_id="both")
+    replay = Replay(d.backward_trace("both"))
+    nodes = list(d.nodes)
+    for index in [0, 1, 3, 2, replay.count, 4, 0, replay.count - 1, 5, 6]:
+        replay.seek(index)
+        fresh = {n: float(np.max(np.abs(g))) for n in nodes
+                 for g in [replay.gradient(n)] if g is not None}
+        assert replay.gradient_magnitudes() == fresh, index
+    replay.seek(replay.count)
+    assert replay.gradient_magnitudes()["x"] > 4.5      # x's grad gets exp(x) added
