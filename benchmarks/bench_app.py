@@ -11,7 +11,9 @@ but real), saved without positions so opening must lay them out, it measures in 
   the first paint of the viewport;
 - a backward step: ``stepper.step_forward`` and the viewport repaint that shows it
   (median of ``--steps`` steps, both together and each alone);
-- a full-view repaint zoomed out to the whole graph (median of 20);
+- a full-view repaint zoomed out to the whole graph (median of 20), as it is and after a
+  1% zoom (so nothing drawn before is reused);
+- a backward step's repaint at 100% zoom, the view on the start node (median);
 - peak memory: tracemalloc's peak of Python allocations while opening and stepping
   (a separate pass, so tracing does not slow the timings) and the process's maxrss;
 - the longest event-loop stall (a 5 ms timer's largest gap) while Auto Layout of the
@@ -160,15 +162,30 @@ def time_steps(app: QApplication, window: MainWindow, count: int) -> tuple[float
     return statistics.median(natural), statistics.median(step), statistics.median(full)
 
 
-def time_full_view(window: MainWindow) -> float:
+def time_full_view(window: MainWindow) -> tuple[float, float]:
+    """Medians of a whole-view repaint zoomed out to the whole graph: as it is, and after
+    a 1% zoom (nothing drawn before can be reused)."""
     window.view.fit()
     paint(window)
-    times = []
-    for _ in range(REPAINTS):
+    still, zoomed = [], []
+    for i in range(REPAINTS):
         t0 = time.perf_counter()
         paint(window)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        t1 = time.perf_counter()
+        window.view.zoom_by(1.01 if i % 2 else 1 / 1.01)
+        t2 = time.perf_counter()
+        paint(window)
+        t3 = time.perf_counter()
+        still.append(t1 - t0)
+        zoomed.append(t3 - t2)
+    return statistics.median(still), statistics.median(zoomed)
+
+
+def time_steps_zoomed_in(app: QApplication, window: MainWindow, count: int) -> float:
+    """Median step plus repaint at 100% zoom, the view on the node backward starts from."""
+    window.view.zoom_reset()
+    window.view.centerOn(window.scene.nodes[window.backward_start()])
+    return time_steps(app, window, count)[0]
 
 
 def longest_stall(app: QApplication, window: MainWindow) -> tuple[float, float]:
@@ -195,7 +212,12 @@ def longest_stall(app: QApplication, window: MainWindow) -> tuple[float, float]:
     window.actionAutoLayout.trigger()
     wait_for_layout(app, window)
     app.processEvents()
+    paint(window)                # the first paint of the new layout belongs to it
     total = time.perf_counter() - start
+    settle = time.perf_counter() + 0.3
+    while time.perf_counter() < settle:     # anything still queued stalls the loop too
+        app.processEvents()
+        time.sleep(0.001)
     timer.stop()
     tick()
     return gaps[0] / 1000, total
@@ -229,7 +251,8 @@ def main() -> None:
     app.processEvents()
     rows = []
     header = (f"{'nodes':>7}{'edges':>7}{'open s':>9}{'step+repaint ms':>17}{'step ms':>9}"
-              f"{'full repaint ms':>17}{'zoomed-out paint ms':>21}{'steps':>7}")
+              f"{'full repaint ms':>17}{'zoomed-out paint ms':>21}{'after zoom ms':>15}"
+              f"{'step+repaint 100% ms':>22}{'steps':>7}")
     print(header, flush=True)
     for n in args.sizes:
         if args.profile:
@@ -246,12 +269,14 @@ def main() -> None:
         if args.profile:
             profiler.disable()
             profiler.dump_stats(str(args.profile / f"step_{n}.prof"))
-        full = time_full_view(window)
+        full, zoomed = time_full_view(window)
+        zoomed_in = time_steps_zoomed_in(app, window, args.steps)
         doc = window.document
         edges = sum(1 for _ in doc.edges())
         rows.append((n, opened))
         print(f"{len(doc.nodes):>7}{edges:>7}{opened:>9.3f}{ms(both):>17}{ms(step):>9}"
-              f"{ms(repaint):>17}{ms(full):>21}{window.stepper.count:>7}", flush=True)
+              f"{ms(repaint):>17}{ms(full):>21}{ms(zoomed):>15}{ms(zoomed_in):>22}"
+              f"{window.stepper.count:>7}", flush=True)
 
     stall, total = longest_stall(app, window)
     print(f"\nAuto Layout of {len(window.document.nodes)} nodes: {total:.2f} s, longest "

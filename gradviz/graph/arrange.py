@@ -47,7 +47,6 @@ def layered_layout(document: Document, direction: str = "TB",
 
 def apply_layout(document: Document, layout: Layout) -> None:
     """Move every unpinned node to its place in ``layout``."""
-    for node_id, position in layout.positions.items():
-        node = document.nodes.get(node_id)
-        if node is not None and not node.pinned and tuple(position) != node.position:
-            document.move(node_id, position)
+    document.move_many({node_id: position for node_id, position in layout.positions.items()
+                        if (node := document.nodes.get(node_id)) is not None
+                        and not node.pinned and tuple(position) != node.position})

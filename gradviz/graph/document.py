@@ -7,13 +7,13 @@ raises ``DocumentError`` and changes nothing; every change is announced on
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
-import numpy as np
 
 from ..autograd.registry import REGISTRY, OpSpec
 from . import events
@@ -348,6 +348,16 @@ class Document:
         self.node(node_id).position = _pos(position)
         self.changed.emit(Change(events.NODE_CHANGED, node_id, detail="position"))
 
+    def move_many(self, positions: Mapping[str, tuple[float, float]]) -> None:
+        """Move many nodes at once (a layout, its undo), announced as one change; every
+        position is checked before any node moves."""
+        checked = {self.node(node_id).id: _pos(p) for node_id, p in positions.items()}
+        if not checked:
+            return
+        for node_id, position in checked.items():
+            self.nodes[node_id].position = position
+        self.changed.emit(Change(events.NODES_MOVED, detail=tuple(checked)))
+
     def set_pinned(self, node_id: str, pinned: bool) -> None:
         self.node(node_id).pinned = bool(pinned)
         self.changed.emit(Change(events.NODE_CHANGED, node_id, detail="pinned"))
@@ -390,6 +400,6 @@ class Document:
 def _pos(position: Any) -> tuple[float, float]:
     x, y = position
     x, y = float(x), float(y)
-    if not (np.isfinite(x) and np.isfinite(y)):
+    if not (math.isfinite(x) and math.isfinite(y)):
         raise DocumentError(f"position {position!r} is not finite")
     return (x, y)

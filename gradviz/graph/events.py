@@ -11,6 +11,7 @@ NODE_ADDED = "node_added"
 NODE_REMOVED = "node_removed"
 NODE_CHANGED = "node_changed"      # name, label, position, pin, attrs, requires_grad
 VALUES_CHANGED = "values_changed"  # a tensor node's value (or dtype/shape) changed
+NODES_MOVED = "nodes_moved"        # many positions at once; ``detail`` holds the node ids
 EDGE_ADDED = "edge_added"
 EDGE_REMOVED = "edge_removed"
 DOCUMENT_CHANGED = "document_changed"  # title, description, script, or a whole replacement

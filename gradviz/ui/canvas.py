@@ -17,6 +17,7 @@ from ..graph.document import Document, OpNode, slot_name
 from ..graph.evaluate import OK
 from . import steps
 from .items import DeferredText, EdgeItem, NodeItem
+from .overview import Overview
 from .theme import LIGHT, Theme
 
 PALETTE_MIME = "application/x-gradviz-palette"
@@ -66,6 +67,7 @@ class GraphScene(QGraphicsScene):
         self.highlighted: set[tuple[str, int]] = set()  # edges the stepper lit
         self.badged: str | None = None                  # the node wearing the step badge
         self.replay_shown: tuple | None = None          # (trace, index, document) drawn
+        self.overview = Overview()                      # draws large graphs zoomed out
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -78,6 +80,7 @@ class GraphScene(QGraphicsScene):
         if self.document is not None:
             self.document.changed.unsubscribe(self._on_change)
         self.clear()
+        self.overview.reset()
         self.nodes, self.edges, self._results = {}, {}, {}
         self.step_states, self.grad_texts = {}, {}
         self.highlighted, self.badged, self._deferred = set(), None, None
@@ -99,19 +102,28 @@ class GraphScene(QGraphicsScene):
         item = NodeItem(node_id, self.theme)
         node = self.document.nodes[node_id]
         item.setPos(*node.position)
+        self._set_cache(item)
         self.addItem(item)
         self.nodes[node_id] = item
         return item
 
     def _add_edge(self, source: str, target: str, slot: int) -> None:
         edge = EdgeItem(self.nodes[source], self.nodes[target], slot, self.theme)
+        self._set_cache(edge)
         self.addItem(edge)
         self.edges[(target, slot)] = edge
+
+    def _set_cache(self, item: QGraphicsItem) -> None:
+        """Items of large documents are drawn uncached: caching renders a pixmap per item
+        on its first paint, seconds for a whole large graph in view."""
+        if len(self.document.nodes) >= LARGE_SCENE:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
 
     def _remove_edge(self, key: tuple[str, int]) -> None:
         edge = self.edges.pop(key)
         edge.detach()
         self.removeItem(edge)
+        self.overview.edge_removed(edge)
 
     def _rewire(self, target: str) -> None:
         """Recreate the edges into ``target`` (variadic ops renumber their slots)."""
@@ -136,9 +148,17 @@ class GraphScene(QGraphicsScene):
                         if e.source is item or e.target is item]:
                 self._remove_edge(key)
             self.removeItem(item)
+            self.overview.node_removed(item)
             self.step_states.pop(node_id, None)
         elif kind in (events.EDGE_ADDED, events.EDGE_REMOVED):
             self._rewire(node_id)
+        elif kind == events.NODES_MOVED:
+            held = self.holding_moves()
+            self.hold_moves()
+            self._deferred.update(dict.fromkeys(change.detail))
+            if not held:                 # nobody places them in chunks: all at once
+                self.place_held()
+            return
         elif kind == events.NODE_CHANGED:
             item = self.nodes[node_id]
             if change.detail == "position":
@@ -189,15 +209,12 @@ class GraphScene(QGraphicsScene):
             edges.update(dict.fromkeys(item.edges))
         for edge in edges:
             edge.update_path()
+        if limit:            # the overview catches up a chunk at a time, not all at once
+            self.overview.sync(self, budget=2 * limit)
         if self._deferred:
             return False
         self._deferred = None
         self.fit_scene_rect()
-        if len(self.nodes) >= LARGE_SCENE:
-            # Caching renders a pixmap per item on the first paint: seconds for a whole
-            # large graph in view, where most nodes are plain boxes anyway.
-            for item in self.items():
-                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         # Rebuilding the BSP tree of a huge scene stalls the event loop; without an index a
         # paint or a hit test walks the items, which stays cheap at these sizes.
         if len(self.nodes) < LARGE_SCENE:
@@ -228,7 +245,7 @@ class GraphScene(QGraphicsScene):
 
     def fit_scene_rect(self) -> None:
         """The scrollable area: every item plus a margin to drop new nodes into."""
-        self.setSceneRect(self.itemsBoundingRect().adjusted(-600, -400, 600, 400))
+        self.setSceneRect(self.overview.extent(self).adjusted(-600, -400, 600, 400))
 
     def start_node(self) -> str | None:
         return steps.start_node(self.document) if self.document is not None else None
@@ -362,6 +379,7 @@ class GraphScene(QGraphicsScene):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
+        self.overview.reset()
         self.setBackgroundBrush(QColor(theme.background))
         for item in self.nodes.values():
             item.set_theme(theme)
@@ -399,10 +417,8 @@ class GraphScene(QGraphicsScene):
                 self.nodes[node_id].setSelected(True)
 
     def nodes_rect(self) -> QRectF:
-        rect = QRectF()
-        for item in self.nodes.values():
-            rect = rect.united(item.sceneBoundingRect())
-        return rect
+        """The area the node boxes cover."""
+        return self.overview.extent(self, edges=False)
 
 
 class GraphView(QGraphicsView):
@@ -436,9 +452,34 @@ class GraphView(QGraphicsView):
         self._link_source: NodeItem | None = None
         self._preview: QGraphicsPathItem | None = None
         self._pressed: dict[str, tuple[float, float]] = {}
+        self._overview_shown = False
 
     def graph_scene(self) -> GraphScene:
         return self.scene()
+
+    # -- painting ----------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        """Qt draws the items, except while a layout is pending (every node on one spot:
+        nothing worth drawing) and when a large graph is zoomed far out (the overview
+        draws it in a few batched calls)."""
+        scene = self.graph_scene()
+        if scene.holding_moves():
+            painter = QPainter(self.viewport())
+            painter.fillRect(event.rect(), QColor(scene.theme.background))
+            painter.end()
+            return
+        if Overview.wanted(self):
+            self._overview_shown = True
+            scene.overview.paint(self, event.rect())
+            return
+        if self._overview_shown:       # the background Qt cached may predate the overview
+            self._overview_shown = False
+            self.resetCachedContent()
+        super().paintEvent(event)
+
+    def extra_items(self) -> list[QGraphicsItem]:
+        """Items that are not nodes or edges: the connection being dragged."""
+        return [self._preview] if self._preview is not None else []
 
     # -- zoom -------------------------------------------------------------------------------
     def zoom_by(self, factor: float) -> None:

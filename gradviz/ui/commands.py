@@ -142,12 +142,10 @@ class MoveCommand(DocumentCommand):
         self.moves = moves
 
     def do(self) -> None:
-        for node_id, (_, new) in self.moves.items():
-            self.document.move(node_id, new)
+        self.document.move_many({node_id: new for node_id, (_, new) in self.moves.items()})
 
     def undo_(self) -> None:
-        for node_id, (old, _) in self.moves.items():
-            self.document.move(node_id, old)
+        self.document.move_many({node_id: old for node_id, (old, _) in self.moves.items()})
 
 
 class RenameCommand(DocumentCommand):

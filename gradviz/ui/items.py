@@ -138,17 +138,25 @@ class NodeItem(QGraphicsItem):
             raise ValueError(f"unknown node state {state!r}")
         if state != self.state:
             self.state = state
-            self.update()
+            self._redraw()
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.update()
+        self._redraw()
 
     def set_tint(self, tint: QColor | None, flag: str = "") -> None:
         """Colour the body by gradient magnitude (None: the kind's own fill)."""
         if tint != self.tint or flag != self.flag:
             self.tint, self.flag = tint, flag
-            self.update()
+            self._redraw()
+
+    def _redraw(self) -> None:
+        """Schedule a repaint, and tell the scene's overview (which draws large graphs
+        zoomed far out without calling ``paint``) that this box may look different."""
+        self.update()
+        scene = self.scene()
+        if scene is not None:
+            scene.overview.node_changed(self)
 
     def set_badge(self, text: str) -> None:
         if text != self.badge:
@@ -175,7 +183,7 @@ class NodeItem(QGraphicsItem):
                 edge.update_path()
         self._measured, self._elided = True, None
         self.setToolTip(self._tooltip())
-        self.update()
+        self._redraw()
 
     def _elide(self) -> dict[str, str]:
         """The texts cut to the node's width; only a node drawn in detail needs them."""
@@ -263,9 +271,13 @@ class NodeItem(QGraphicsItem):
         return min(range(len(self.slots)), key=lambda s: abs(self.input_port(s).x() - pos.x()))
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and not self.quiet:
-            for edge in self.edges:
-                edge.update_path()
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            scene = self.scene()
+            if scene is not None:
+                scene.overview.node_changed(self)
+            if not self.quiet:
+                for edge in self.edges:
+                    edge.update_path()
         return super().itemChange(change, value)
 
     # -- painting ------------------------------------------------------------------------
@@ -305,6 +317,10 @@ class NodeItem(QGraphicsItem):
             pen = QPen(QColor(t.selection), max(pen.widthF(), 2.5))
         return pen
 
+    def overview_colour(self) -> QColor:
+        """The colour of the plain box a node is drawn as when zoomed far out."""
+        return self._accent() if self.state == "idle" else self._outline(False).color()
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         t = self.theme
         if not self._measured:
@@ -313,8 +329,7 @@ class NodeItem(QGraphicsItem):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         if lod < LOD_SIMPLE:
-            painter.fillRect(rect, self._accent() if self.state == "idle" else
-                             self._outline(False).color())
+            painter.fillRect(rect, self.overview_colour())
             if selected:
                 painter.setPen(QPen(QColor(t.selection), 0))
                 painter.drawRect(rect)
@@ -464,6 +479,9 @@ class EdgeItem(QGraphicsItem):
         if base.y() < start.y():          # the target sits above: loop around
             dy = max(80.0, abs(base.y() - start.y()) / 3)
         path.cubicTo(QPointF(start.x(), start.y() + dy), QPointF(base.x(), base.y() - dy), base)
+        # the curve's control points, then the arrow's tip: what the overview draws
+        self.curve = (start.x(), start.y(), start.x(), start.y() + dy,
+                      base.x(), base.y() - dy, base.x(), base.y(), tip.x(), tip.y())
         half = self.ARROW * 0.5
         arrow = QPolygonF([tip, QPointF(base.x() - half, base.y()),
                            QPointF(base.x() + half, base.y())])
@@ -474,6 +492,9 @@ class EdgeItem(QGraphicsItem):
             bounds = bounds.united(self._label_rect(path).adjusted(-2, -2, 2, 2))
         self._bounds = bounds
         self.update()
+        scene = self.scene()
+        if scene is not None:
+            scene.overview.edge_changed(self)
 
     def _label_rect(self, path: QPainterPath) -> QRectF:
         """Where the label sits: beside the curve near its target, on the left for the

@@ -35,7 +35,7 @@ from ..graph import (
 )
 from ..graph.fileio import fragment_to_dict, value_to_dict
 from ..graph.values import ValueSpec
-from . import commands, steps
+from . import collector, commands, steps
 from .autosave import Autosaver, pending_recoveries
 from .autosave import default_folder as default_autosave_folder
 from .canvas import LARGE_SCENE, GraphScene, GraphView, missing_input
@@ -57,7 +57,7 @@ FRAGMENT_MIME = "application/x-gradviz-fragment"
 FILE_FILTER = "gradviz graphs (*.gvz);;All files (*)"
 MAX_RECENT = 10
 PREWARM_BYTES = 200_000   # a file this big may need a background layout
-PLACE_CHUNK = 600     # items moved per event-loop turn when a big layout arrives
+PLACE_CHUNK = 150     # items moved per event-loop turn when a big layout arrives
 
 # Values for attributes an op cannot do without, so a palette node is valid at once.
 REQUIRED_DEFAULTS = {("shape", "shape"): [-1], ("dims", "shape"): [1, 0],
@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         self._paste_count = 0
         self.layout_job: LayoutJob | None = None
         self.layout_progress: QProgressDialog | None = None
-        self._frozen = False      # see _freeze_large_document
+        self._layout_paused = False   # the collector waits for a background layout
 
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._update_title)
@@ -380,10 +380,15 @@ class MainWindow(QMainWindow):
         positions or its nodes, drawn at their real sizes, would overlap (a large one in
         the background: ``layout_busy()`` is True until its positions are applied)."""
         self.cancel_layout()
-        if self._frozen:  # the previous document's objects may be collected again
-            gc.unfreeze()
-            gc.collect()
-            self._frozen = False
+        with collector.paused():
+            thawed = collector.thaw()   # the previous document's objects may go now
+            self._show_document(document, path)
+            if thawed:
+                gc.collect()
+            if not self.layout_busy():
+                self._freeze_large_document()
+
+    def _show_document(self, document: Document, path: Path | None) -> None:
         self.scene.set_document(document)
         self.document = document
         self.stepper.attach(document)
@@ -397,10 +402,8 @@ class MainWindow(QMainWindow):
                 self.start_layout(on_open=True)
             else:
                 layout = layered_layout(document, "TB", sizes=self.scene.node_sizes())
-                self.scene.hold_moves()
-                for node_id, (_, new) in self._layout_moves(layout).items():
-                    document.move(node_id, new)
-                self.scene.place_held()
+                document.move_many({node_id: new for node_id, (_, new)
+                                    in self._layout_moves(layout).items()})
         self.path = Path(path) if path is not None else None
         self.undo_stack.clear()
         self.undo_stack.setClean()
@@ -408,16 +411,12 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.view.fit()
         QTimer.singleShot(0, self.view.fit)
-        if not self.layout_busy():
-            self._freeze_large_document()
 
     def _freeze_large_document(self) -> None:
-        """A large document's objects live until the next one is opened. Freezing them
-        keeps Python's full garbage collections from walking them (pauses of 100+ ms on
-        graphs of thousands of nodes); set_document unfreezes and collects them."""
-        if len(self.document.nodes) >= LARGE_SCENE and not self._frozen:
-            gc.freeze()
-            self._frozen = True
+        """A large document's objects live until the next one is opened; frozen, they are
+        left out of Python's full collections (see ``collector``)."""
+        if len(self.document.nodes) >= LARGE_SCENE:
+            collector.freeze()
 
     # -- autosave and recovery -------------------------------------------------------------
     def _unsaved_work(self) -> tuple[Document, str | None] | None:
@@ -467,7 +466,8 @@ class MainWindow(QMainWindow):
                 and Path(path).stat().st_size > PREWARM_BYTES:
             prewarm()             # the layout process starts while the file loads
         try:
-            document = load(path)
+            with collector.paused():
+                document = load(path)
         except GraphFileError as exc:
             QMessageBox.critical(self, "Cannot open file", f"{Path(path).name}: {exc}")
             self.show_message(f"Could not open {Path(path).name}: {exc}")
@@ -784,8 +784,7 @@ class MainWindow(QMainWindow):
         moves = self._layout_moves(layout)
         self.scene.hold_moves()
         if on_open:
-            for node_id, (_, new) in moves.items():
-                self.document.move(node_id, new)
+            self.document.move_many({node_id: new for node_id, (_, new) in moves.items()})
         elif moves:
             self.execute(commands.MoveCommand(self.document, moves, "Auto Layout"))
         text = ("Laid out the graph" if moves else "The layout is already tidy") \
@@ -803,13 +802,21 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self._place_items(text))
             return
         self._close_progress()
+        self._layout_ended()
         QTimer.singleShot(0, lambda: self._reveal(text))  # fit and paint in later turns
 
     def _reveal(self, text: str) -> None:
         self.view.fit()
         self.view.viewport().setUpdatesEnabled(True)  # schedules the paint for a later turn
         self.show_message(text)
-        self._freeze_large_document()
+
+    def _layout_ended(self) -> None:
+        """A background layout is over (placed, cancelled or failed): collections resume,
+        with a large document's objects frozen first so that they skip them."""
+        if self._layout_paused:
+            self._layout_paused = False
+            self._freeze_large_document()
+            collector.resume()
 
     def layout_busy(self) -> bool:
         """True while a background layout runs or its positions are being applied."""
@@ -818,6 +825,9 @@ class MainWindow(QMainWindow):
     def start_layout(self, on_open: bool = False) -> LayoutJob:
         """Lay the document out in the background (see ``layout_worker``)."""
         self.cancel_layout()
+        if not self._layout_paused:      # the layout's objects are made in bulk
+            collector.pause()
+            self._layout_paused = True
         count = len(self.document.nodes)
         job = LayoutJob(self.document, self.scene.node_sizes(), "TB", mode=self.layout_mode,
                         parent=self)
@@ -846,6 +856,7 @@ class MainWindow(QMainWindow):
         job.cancel()
         self.view.viewport().setUpdatesEnabled(True)
         self._close_progress()
+        self._layout_ended()
         self.show_message("Layout cancelled: nothing moved")
 
     def _layout_arrived(self, job: LayoutJob, layout, on_open: bool) -> None:
@@ -855,7 +866,8 @@ class MainWindow(QMainWindow):
         if self.layout_progress is not None:
             self.layout_progress.setLabelText("Placing the nodes…")
             self.layout_progress.setCancelButton(None)
-        self._apply_layout(layout, on_open, background=True)
+        self.scene.hold_moves()      # busy until placed; reading the result took a turn
+        QTimer.singleShot(0, lambda: self._apply_layout(layout, on_open, background=True))
 
     def _layout_failed(self, job: LayoutJob, message: str) -> None:
         if job is not self.layout_job:
@@ -863,6 +875,7 @@ class MainWindow(QMainWindow):
         self.layout_job = None
         self._close_progress()
         self.view.viewport().setUpdatesEnabled(True)
+        self._layout_ended()
         self.show_message(f"Layout failed: {message}")
 
     def _close_progress(self) -> None:
@@ -918,7 +931,9 @@ class MainWindow(QMainWindow):
                 return self._refuse_backward(f"Backward refused: {exc}")
         accumulate = self.actionAccumulate.isChecked()
         try:
-            trace = self.stepper.start(start, gradient, accumulate=accumulate)
+            with collector.paused():       # a large trace is many objects made at once
+                trace = self.stepper.start(start, gradient, accumulate=accumulate)
+                self._freeze_large_document()
         except TraceError as exc:
             return self._refuse_backward(f"Backward refused: {exc}")
         note = " (adding to the leaves' .grad)" if accumulate else ""

@@ -97,8 +97,7 @@ def render_document(document_or_path, out_path, step: int | None = None,
     positions = {node.position for node in document.nodes.values()}
     if (len(document.nodes) > 1 and len(positions) == 1) or scene.overlapping():
         layout = layered_layout(document, "TB", sizes=scene.node_sizes())
-        for node_id, pos in layout.positions.items():
-            document.move(node_id, pos)
+        document.move_many(layout.positions)
     if step is not None:
         start = steps.start_node(document)
         if start is None:

@@ -86,7 +86,8 @@ class Stepper(QObject):
         self.clear()
 
     def _on_change(self, change: events.Change) -> None:
-        if change.kind == events.NODE_CHANGED and change.detail in COSMETIC:
+        if change.kind == events.NODES_MOVED or (
+                change.kind == events.NODE_CHANGED and change.detail in COSMETIC):
             return
         if self.replay is not None:
             self.clear("The graph changed: backward steps cleared (press Backward to trace "

@@ -108,3 +108,26 @@ def test_giving_a_number_to_a_free_scalar_slot():
     d.disconnect("yy", 1)
     d.set_attr("yy", "other", 4)
     assert d.evaluate().tensor("out").item() == 36.0  # (3 * 4) * 3
+
+
+def test_move_many_moves_every_node_with_one_announcement():
+    d = tutorial()
+    seen = []
+    d.changed.subscribe(seen.append)
+    d.move_many({"x": (10, 20), "y": (30.5, -4)})
+    assert d.nodes["x"].position == (10.0, 20.0) and d.nodes["y"].position == (30.5, -4.0)
+    assert [(c.kind, c.detail) for c in seen] == [(events.NODES_MOVED, ("x", "y"))]
+
+
+@pytest.mark.parametrize(("positions", "message"), [
+    ({"x": (1, 1), "ghost": (2, 2)}, "ghost"),
+    ({"x": (1, 1), "y": (float("nan"), 0)}, "not finite"),
+])
+def test_move_many_refuses_all_when_one_is_bad(positions, message):
+    d = tutorial()
+    before = {n: node.position for n, node in d.nodes.items()}
+    seen = []
+    d.changed.subscribe(seen.append)
+    with pytest.raises(DocumentError, match=message):
+        d.move_many(positions)
+    assert {n: node.position for n, node in d.nodes.items()} == before and seen == []

@@ -3,6 +3,8 @@ nothing, the result is one undo step, and the event loop keeps running meanwhile
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from PySide6.QtCore import QElapsedTimer, QProcess, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsScene, QPushButton
@@ -34,8 +36,9 @@ def big(window, qtbot, monkeypatch):
     """The window showing a 302-node document, laid out on open in the background."""
     monkeypatch.setattr(window, "background_layout_threshold", THRESHOLD)
     window.set_document(mlp(60), None)
-    assert window.layout_busy()
+    assert window.layout_busy() and not gc.isenabled()   # bulk work: no full collections
     qtbot.waitUntil(lambda: not window.layout_busy(), timeout=15000)
+    assert gc.isenabled()
     return window
 
 
@@ -63,9 +66,9 @@ def test_auto_layout_runs_in_the_background_and_is_one_undo_step(big, qtbot):
     stack_up(big)
     before = positions(big)
     big.actionAutoLayout.trigger()
-    assert big.layout_busy() and big.layout_progress.isVisible()
+    assert big.layout_busy() and big.layout_progress.isVisible() and not gc.isenabled()
     qtbot.waitUntil(lambda: not big.layout_busy(), timeout=15000)
-    assert big.layout_progress is None
+    assert big.layout_progress is None and gc.isenabled()
     assert not big.scene.overlapping()
     assert item_positions(big) == positions(big)
     assert big.undo_stack.count() == 1
@@ -92,7 +95,7 @@ def test_cancel_leaves_every_position_and_the_undo_stack_alone(big, qtbot):
     assert progress is not None and progress.isVisible()
     qtbot.mouseClick(progress.findChild(QPushButton), Qt.MouseButton.LeftButton)
     assert not big.layout_busy()
-    assert big.layout_progress is None
+    assert big.layout_progress is None and gc.isenabled()
     qtbot.wait(300)                          # a late result must not arrive either
     assert positions(big) == before
     assert item_positions(big) == before
