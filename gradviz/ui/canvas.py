@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import QEvent, QMimeData, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmapCache
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmapCache, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsScene, QGraphicsView
 
 from ..graph import events
@@ -23,6 +23,7 @@ from .theme import LIGHT, Theme
 PALETTE_MIME = "application/x-gradviz-palette"
 PIXMAP_CACHE_KB = 96 * 1024   # item caches of a 10,000-node graph fit without thrashing
 MIN_SCALE, MAX_SCALE = 0.03, 5.0
+FIT_MARGIN = 16                # pixels left around the graph by Fit
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -105,6 +106,7 @@ class GraphScene(QGraphicsScene):
         self._set_cache(item)
         self.addItem(item)
         self.nodes[node_id] = item
+        self.overview.node_changed(item)
         return item
 
     def _add_edge(self, source: str, target: str, slot: int) -> None:
@@ -112,6 +114,7 @@ class GraphScene(QGraphicsScene):
         self._set_cache(edge)
         self.addItem(edge)
         self.edges[(target, slot)] = edge
+        self.overview.edge_changed(edge)
 
     def _set_cache(self, item: QGraphicsItem) -> None:
         """Items of large documents are drawn uncached: caching renders a pixmap per item
@@ -491,14 +494,24 @@ class GraphView(QGraphicsView):
         self.resetTransform()
 
     def fit(self) -> None:
-        rect = self.graph_scene().nodes_rect()
+        """Show the whole graph with a margin of ``FIT_MARGIN`` pixels (a tiny graph near
+        100%, not huge). The scroll bars the new scale brings are budgeted for up front:
+        Qt shows them only after the fit."""
+        scene = self.graph_scene()
+        rect = scene.nodes_rect()
         if rect.isEmpty():
             return
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.transform().m11() > 1.5:      # a tiny graph is shown near 100%, not huge
-            self.resetTransform()
-            self.scale(1.5, 1.5)
-            self.centerOn(rect.center())
+        room = self.maximumViewportSize()
+        width, height = room.width() - 2 * FIT_MARGIN, room.height() - 2 * FIT_MARGIN
+        scale = min(width / rect.width(), height / rect.height())
+        area = scene.sceneRect()
+        if area.width() * scale > room.width() or area.height() * scale > room.height():
+            width -= self.verticalScrollBar().sizeHint().width()
+            height -= self.horizontalScrollBar().sizeHint().height()
+            scale = min(width / rect.width(), height / rect.height())
+        scale = max(min(scale, 1.5), 1e-4)
+        self.setTransform(QTransform.fromScale(scale, scale))
+        self.centerOn(rect.center())
 
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta().y()

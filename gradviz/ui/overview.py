@@ -30,6 +30,8 @@ from .items import LOD_SIMPLE, EdgeItem, NodeItem
 OVERVIEW_NODES = 500
 #: A change touching more of the viewport than this share is redrawn in full.
 PARTIAL_LIMIT = 0.25
+#: Pixels: the smallest ring drawn around the node of the current backward step.
+MARKER_RADIUS = 14
 
 
 def _curve_lines(edges: list[EdgeItem]) -> tuple[list[list[QLineF]], np.ndarray]:
@@ -262,6 +264,7 @@ class Overview:
         painter.setTransform(transform)
         self._paint_live(painter, scene, view)
         painter.resetTransform()
+        self._paint_active_marker(painter, scene, transform)
         band = view.rubberBandRect()
         if not band.isEmpty():
             option = QStyleOptionRubberBand()
@@ -320,6 +323,21 @@ class Overview:
                 _paint_item(painter, edge, option, view)
         for item in view.extra_items():
             _paint_item(painter, item, option, view)
+
+    def _paint_active_marker(self, painter: QPainter, scene, transform: QTransform) -> None:
+        """A ring around the node of the current backward step: far out its box is a few
+        pixels wide, and the step should still be found at a glance."""
+        item = scene.nodes.get(scene.badged) if scene.badged else None
+        if item is None or item not in self.boxes:
+            return
+        box = transform.mapRect(self.boxes[item][0])
+        radius = max(MARKER_RADIUS, 0.5 * max(box.width(), box.height()) + 6)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(scene.theme.background), 6))
+        painter.drawEllipse(box.center(), radius, radius)
+        painter.setPen(QPen(QColor(scene.theme.active), 3))
+        painter.drawEllipse(box.center(), radius, radius)
 
 
 def _paint_item(painter: QPainter, item: QGraphicsItem, option: QStyleOptionGraphicsItem,

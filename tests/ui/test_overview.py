@@ -147,3 +147,27 @@ def test_nothing_is_painted_while_a_layout_is_pending(big, monkeypatch):
     big.scene.place_held()
     grab(big)
     assert calls
+
+
+def test_the_active_node_wears_a_ring_that_can_be_seen_from_afar(big):
+    assert big.run_backward(ask=False)
+    big.stepper.step_forward()
+    item = big.scene.nodes[big.stepper.replay.active_step.node_id]
+    centre = big.view.mapFromScene(item.pos())
+    image = grab(big)
+    active = QColor(big.scene.theme.active)
+    ring = [image.pixelColor(centre.x() + dx, centre.y() + dy)
+            for dx, dy in [(14, 0), (-14, 0), (0, 14), (0, -14)]]
+    assert ring.count(active) >= 3          # 14 px out, far beyond the few-pixel box
+
+
+def test_nodes_and_edges_added_later_are_drawn(big):
+    grab(big)
+    source = big.scene.nodes["a300"].pos()
+    big.document.add_op("exp", inputs=["a300"], node_id="late",
+                        position=(source.x() + 125, source.y() + 80))
+    image = grab(big)
+    edge = big.scene.edges[("late", 0)]
+    assert edge in big.scene.overview.lines
+    late = big.scene.nodes["late"]
+    assert pixel_at_node(big, image, "late") == late.overview_colour()
