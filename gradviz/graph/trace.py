@@ -6,6 +6,8 @@ application and the core cannot disagree.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +46,17 @@ class TraceStep:
     internal: list[np.ndarray]
     is_output: bool
     leaf_grad: np.ndarray | None
-    explanation: str
+    explain_later: Callable[[], str] = field(repr=False, compare=False)
     formulas: list[str] = field(default_factory=list)
+    _explanation: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def explanation(self) -> str:
+        """The step's rule with its numbers. Written when first read: a 10,000-step trace
+        would otherwise spend seconds formatting texts nobody has looked at yet."""
+        if self._explanation is None:
+            self._explanation = self.explain_later()
+        return self._explanation
 
 
 @dataclass
@@ -98,6 +109,10 @@ def backward_trace(document: Document, node_id: str, gradient: Any = None, *,
         steps = [_step(document, rec, leaves, outputs, previous) for rec in records]
     except RuntimeError as exc:
         raise TraceError(str(exc)) from None
+    for n in leaves.values():    # a later pass adds to .grad in place: not to our arrays
+        leaf = evaluation[n].tensor
+        if leaf._grad is not None:
+            leaf._grad = Tensor._wrap(leaf._grad._data.copy())
     return Trace(node_id, steps)
 
 
@@ -134,7 +149,7 @@ def _step(document: Document, rec: Any, leaves: dict[int, str], outputs: dict[in
         index=rec.index, node_id=owner, grad_fn=node.name(), grad_output=rec.grad_output,
         sent=sent, internal=internal, is_output=outputs.get(id(node)) == owner
         or isinstance(node, AccumulateGrad), leaf_grad=rec.new_grad,
-        explanation=explain(rec, name, previous.get(owner)),
+        explain_later=functools.partial(explain, rec, name, previous.get(owner)),
         formulas=[node.formula_for(i) for i in range(len(node.next_functions))])
 
 

@@ -131,3 +131,21 @@ def test_move_many_refuses_all_when_one_is_bad(positions, message):
     with pytest.raises(DocumentError, match=message):
         d.move_many(positions)
     assert {n: node.position for n, node in d.nodes.items()} == before and seen == []
+
+
+def test_the_topological_order_follows_every_structural_edit():
+    d = Document()
+    a = d.add_op("exp", node_id="a")                 # no input yet: first in insertion order
+    d.add_tensor("t", ValueSpec("ones", (2,)), node_id="t")
+    assert d.topological_order() == ["a", "t"]
+    d.connect("t", "a", 0)
+    assert d.topological_order() == ["t", "a"]
+    d.add_op("neg", inputs=[a], node_id="b")
+    assert d.topological_order() == ["t", "a", "b"]
+    d.disconnect("a", 0)
+    assert d.topological_order() == ["a", "t", "b"]
+    d.remove_node("a")
+    assert d.topological_order() == ["t", "b"]
+    order = d.topological_order()
+    order.append("mine")                              # callers get their own list
+    assert d.topological_order() == ["t", "b"]

@@ -87,3 +87,18 @@ def test_large_arrays_are_summarised_in_explanations():
     d.add_op("sum", inputs=["x"], node_id="s")
     text = d.backward_trace("s").steps[-1].explanation
     assert "<50x50: min 1, max 1, mean 1>" in text
+
+
+def test_explanations_written_late_read_as_if_written_at_once():
+    """Texts are formatted when first read; later backward passes (which add to the
+    leaves' .grad) must not change what an earlier trace explains."""
+    d = tutorial()
+    early = [step.explanation for step in d.backward_trace("out").steps]
+    late = d.backward_trace("out")
+    d.backward_trace("out", accumulate=True)
+    d.backward_trace("out", accumulate=True)
+    assert [step.explanation for step in late.steps] == early
+    assert all(np.array_equal(step.grad_output, np.full((2, 2), 4.5)) for step in late.steps
+               if step.node_id in ("y", "x"))     # nor the arrays the trace holds
+    assert "x.grad = previous + incoming" in early[-1]
+    assert "previous = None (first gradient)" in early[-1]
