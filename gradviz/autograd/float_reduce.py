@@ -146,6 +146,14 @@ def _fold(x: np.ndarray, axis: int = 0) -> np.ndarray:
     """``((0 + x[0]) + x[1]) + ...`` along ``axis``, rounding after every addition."""
     if x.shape[axis] == 0:
         return np.zeros(x.shape[:axis] + x.shape[axis + 1:], x.dtype)
+    rows = np.moveaxis(x, axis, 0)
+    if rows.ndim > 1 and rows[0].size > 1:
+        # Reducing the outer axis of a C-ordered array, numpy adds row after row (its
+        # pairwise summation only runs along the innermost axis): the same roundings as
+        # ``accumulate``, without writing every partial sum.
+        rows = np.ascontiguousarray(rows).reshape(rows.shape[0], -1)
+        return np.add.reduce(rows, axis=0).reshape(x.shape[:axis] + x.shape[axis + 1:]) \
+            + x.dtype.type(0)
     return np.add.accumulate(x, axis=axis).take(-1, axis=axis) + x.dtype.type(0)
 
 

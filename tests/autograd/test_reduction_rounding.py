@@ -136,3 +136,20 @@ def test_every_tail_length_matches_torch(torch, threads, size, dtype):
     x, t = gv.from_numpy(data), torch.from_numpy(data)
     for ours, theirs in ((x.norm(), t.norm()), (x.sum(), t.sum()), (x.mean(), t.mean())):
         assert bits(ours.numpy()) == bits(theirs.numpy())
+
+
+def test_the_fast_fold_rounds_exactly_like_adding_one_row_at_a_time():
+    """``_fold`` reduces with numpy where numpy adds row after row; it must give the bits
+    of the running sum it stands for (``accumulate``'s last row), layouts included."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        shape = tuple(int(s) for s in rng.integers(1, 30, rng.integers(1, 4)))
+        scale = 10.0 ** rng.uniform(-3, 3, shape)
+        x = (rng.standard_normal(shape) * scale).astype(rng.choice([np.float32, np.float64]))
+        if x.ndim > 1 and rng.random() < 0.4:
+            x = x.transpose()
+        axis = int(rng.integers(0, x.ndim))
+        running = np.add.accumulate(x, axis=axis).take(-1, axis=axis) + x.dtype.type(0)
+        folded = float_reduce._fold(x, axis)
+        assert folded.shape == running.shape
+        assert np.array_equal(np.ravel(folded).view(np.uint8), np.ravel(running).view(np.uint8))
