@@ -86,6 +86,14 @@ def mutated_files(draw):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated_files())
 def test_fuzzed_files_load_or_raise_graph_file_error(text):
+    elapsed = load_and_evaluate(text)
+    if elapsed >= 1.0:      # about runaways, not speed: a busy machine's slow run is retried
+        elapsed = load_and_evaluate(text)
+    assert elapsed < 1.0, f"took {elapsed:.2f} s"
+
+
+def load_and_evaluate(text: str) -> float:
+    """Seconds to load ``text`` (which must load or raise GraphFileError) and evaluate it."""
     started = time.monotonic()
     try:
         document = fileio.loads(text)
@@ -93,7 +101,7 @@ def test_fuzzed_files_load_or_raise_graph_file_error(text):
         assert str(exc)
     else:
         document.evaluate()  # a file that loads must also evaluate without raising
-    assert time.monotonic() - started < 1.0
+    return time.monotonic() - started
 
 
 def _saved(tmp_path: Path) -> tuple[Path, bytes]:

@@ -9,7 +9,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -567,14 +566,3 @@ def test_layout_crossings_follow_bend_points():
     )
     assert layout_crossings(graph, layout) == 1
     assert layout_crossings(graph, layout, direction="LR") == 0
-
-
-# --- speed --------------------------------------------------------------------------------
-
-
-def test_two_thousand_nodes_lay_out_quickly():
-    graph = mlp_like(2000, width=16)
-    sizes = sizes_for(graph)
-    start = time.perf_counter()
-    layered_positions(graph, sizes)
-    assert time.perf_counter() - start < 2.0
