@@ -23,7 +23,7 @@ from .theme import LIGHT, Theme
 PALETTE_MIME = "application/x-gradviz-palette"
 PIXMAP_CACHE_KB = 96 * 1024   # item caches of a 10,000-node graph fit without thrashing
 MIN_SCALE, MAX_SCALE = 0.03, 5.0
-FIT_MARGIN = 16                # pixels left around the graph by Fit
+FIT_MARGIN = 28                # pixels around the graph after Fit: nodes grow a line in backward
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
