@@ -9,14 +9,26 @@ import numpy as np
 from . import dtypes
 from .dtypes import DType
 from .tensor import Tensor, _plain
+from .torch_random import Generator
 
-_rng = np.random.default_rng()
+# Seeded from the OS at import, like torch's default CPU generator.
+_generator = Generator()
 
 
 def manual_seed(seed: int) -> None:
-    """Make ``rand``/``randn`` reproducible."""
-    global _rng
-    _rng = np.random.default_rng(int(seed))
+    """Seed ``rand``/``randn`` so they draw exactly what PyTorch draws after
+    ``torch.manual_seed(seed)``."""
+    _generator.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    """The seed of the default generator (from the OS until ``manual_seed``)."""
+    return _generator.initial_seed()
+
+
+def seed() -> int:
+    """Reseed the default generator from the OS; returns the new seed."""
+    return _generator.seed()
 
 
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -175,18 +187,27 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,  # noqa: A00
                    requires_grad)
 
 
+def _random_dtype(dtype: Any, kernel: str) -> np.dtype:
+    """The floating dtype to draw; PyTorch has no uniform or normal kernel for others."""
+    want = _dtype_or_default(dtype)
+    if want.kind != "f":
+        name = dtypes.from_numpy(want)._tensor_type.removesuffix("Tensor")  # ATen's "Long"
+        raise NotImplementedError(f'"{kernel}" not implemented for {name!r}')
+    return want
+
+
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
          generator: Any = None) -> Tensor:
-    """Uniform samples in [0, 1)."""
-    want = _dtype_or_default(dtype)
-    return _finish(_rng.random(_size(size)).astype(want), requires_grad)
+    """Uniform samples in [0, 1), the values ``torch.rand`` draws."""
+    want = _random_dtype(dtype, "check_uniform_bounds")
+    return _finish(_generator.uniform(_size(size), want), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
           generator: Any = None) -> Tensor:
-    """Standard normal samples."""
-    want = _dtype_or_default(dtype)
-    return _finish(_rng.standard_normal(_size(size)).astype(want), requires_grad)
+    """Standard normal samples, the values ``torch.randn`` draws."""
+    want = _random_dtype(dtype, "normal_kernel_cpu")
+    return _finish(_generator.normal(_size(size), want), requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
