@@ -13,7 +13,8 @@ but real), saved without positions so opening must lay them out, it measures in 
   (median of ``--steps`` steps, both together and each alone);
 - a full-view repaint zoomed out to the whole graph (median of 20), as it is and after a
   1% zoom (so nothing drawn before is reused);
-- a backward step's repaint at 100% zoom, the view on the start node (median);
+- a backward step's repaint at 100% zoom, the view on the node the step runs (median);
+- painted: the share of steps whose repaint happened within the timing;
 - peak memory: tracemalloc's peak of Python allocations while opening and stepping
   (a separate pass, so tracing does not slow the timings) and the process's maxrss;
 - the longest event-loop stall (a 5 ms timer's largest gap) while Auto Layout of the
@@ -38,7 +39,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from gradviz.graph import Document, ValueSpec, save  # noqa: E402
@@ -140,26 +141,54 @@ def open_document(app: QApplication, window: MainWindow, path: Path) -> float:
     return time.perf_counter() - start
 
 
-def time_steps(app: QApplication, window: MainWindow, count: int) -> tuple[float, float, float]:
-    """Medians over ``count`` steps of: the step plus the repaint Qt then does (only the
-    regions the step changed, as on screen), the step alone, and a forced repaint of the
-    whole viewport after it."""
+class PaintCounter(QObject):
+    """Counts the paint events a widget receives (a step whose repaint never happened
+    would look fast)."""
+
+    def __init__(self, widget) -> None:
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def time_steps(app: QApplication, window: MainWindow, count: int,
+               follow: bool = False) -> tuple[float, ...]:
+    """Medians over ``count`` steps of: the step plus the repaint it causes (only what
+    changed, as on screen), the step alone, and a forced repaint of the whole viewport
+    after it; and the share of steps whose own repaint happened. ``follow`` centres the
+    view on the node each step is about to run (untimed), so that its change is in view."""
     window.run_backward(ask=False)
     app.processEvents()
     paint(window)
     natural, step, full = [], [], []
+    painted = 0
+    counter = PaintCounter(window.view.viewport())
     for _ in range(min(count, window.stepper.count)):
+        if follow:
+            replay = window.stepper.replay
+            window.view.centerOn(window.scene.nodes[replay.trace.steps[replay.index].node_id])
+            paint(window)
+            app.processEvents()
+        before = counter.count
         t0 = time.perf_counter()
         window.stepper.step_forward()
         t1 = time.perf_counter()
-        app.processEvents()          # paints the dirty regions, as the screen would
+        app.processEvents()          # paints what changed, as the screen would
         t2 = time.perf_counter()
+        painted += counter.count > before
         paint(window)
         t3 = time.perf_counter()
         natural.append(t2 - t0)
         step.append(t1 - t0)
         full.append(t3 - t2)
-    return statistics.median(natural), statistics.median(step), statistics.median(full)
+    window.view.viewport().removeEventFilter(counter)
+    return (statistics.median(natural), statistics.median(step), statistics.median(full),
+            painted / len(natural))
 
 
 def time_full_view(window: MainWindow) -> tuple[float, float]:
@@ -181,11 +210,12 @@ def time_full_view(window: MainWindow) -> tuple[float, float]:
     return statistics.median(still), statistics.median(zoomed)
 
 
-def time_steps_zoomed_in(app: QApplication, window: MainWindow, count: int) -> float:
-    """Median step plus repaint at 100% zoom, the view on the node backward starts from."""
+def time_steps_zoomed_in(app: QApplication, window: MainWindow,
+                         count: int) -> tuple[float, float]:
+    """Median step plus repaint at 100% zoom, the view on the node each step runs."""
     window.view.zoom_reset()
-    window.view.centerOn(window.scene.nodes[window.backward_start()])
-    return time_steps(app, window, count)[0]
+    natural, _, _, painted = time_steps(app, window, count, follow=True)
+    return natural, painted
 
 
 def longest_stall(app: QApplication, window: MainWindow) -> tuple[float, float]:
@@ -249,10 +279,9 @@ def main() -> None:
 
     window = new_window(folder)
     app.processEvents()
-    rows = []
     header = (f"{'nodes':>7}{'edges':>7}{'open s':>9}{'step+repaint ms':>17}{'step ms':>9}"
               f"{'full repaint ms':>17}{'zoomed-out paint ms':>21}{'after zoom ms':>15}"
-              f"{'step+repaint 100% ms':>22}{'steps':>7}")
+              f"{'painted':>9}{'step+repaint 100% ms':>22}{'painted':>9}{'steps':>7}")
     print(header, flush=True)
     for n in args.sizes:
         if args.profile:
@@ -265,18 +294,17 @@ def main() -> None:
             profiler.dump_stats(str(args.profile / f"open_{n}.prof"))
             profiler = cProfile.Profile()
             profiler.enable()
-        both, step, repaint = time_steps(app, window, args.steps)
+        both, step, repaint, painted = time_steps(app, window, args.steps)
         if args.profile:
             profiler.disable()
             profiler.dump_stats(str(args.profile / f"step_{n}.prof"))
         full, zoomed = time_full_view(window)
-        zoomed_in = time_steps_zoomed_in(app, window, args.steps)
+        zoomed_in, painted_in = time_steps_zoomed_in(app, window, args.steps)
         doc = window.document
         edges = sum(1 for _ in doc.edges())
-        rows.append((n, opened))
         print(f"{len(doc.nodes):>7}{edges:>7}{opened:>9.3f}{ms(both):>17}{ms(step):>9}"
-              f"{ms(repaint):>17}{ms(full):>21}{ms(zoomed):>15}{ms(zoomed_in):>22}"
-              f"{window.stepper.count:>7}", flush=True)
+              f"{ms(repaint):>17}{ms(full):>21}{ms(zoomed):>15}{painted:>9.0%}"
+              f"{ms(zoomed_in):>22}{painted_in:>9.0%}{window.stepper.count:>7}", flush=True)
 
     stall, total = longest_stall(app, window)
     print(f"\nAuto Layout of {len(window.document.nodes)} nodes: {total:.2f} s, longest "

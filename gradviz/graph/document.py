@@ -140,6 +140,15 @@ class Document:
                                                                    key=rank.__getitem__))
         return list(self._order)
 
+    def reorder_nodes(self, order: list[str]) -> None:
+        """Put the nodes back in ``order`` (an undo re-adds nodes at the end). Node order
+        only breaks ties in the topological order; nodes not named go last."""
+        rank = {n: i for i, n in enumerate(order)}
+        items = sorted(self.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank)))
+        self.nodes.clear()
+        self.nodes.update(items)
+        self._order = None
+
     def display_name(self, node_id: str) -> str:
         node = self.node(node_id)
         return node.label or node.name or node.id

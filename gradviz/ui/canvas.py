@@ -42,7 +42,11 @@ def missing_input(document: Document, node_id: str) -> bool:
                for slot, source in enumerate(node.inputs))
 
 
-#: Scenes with at least this many nodes keep no BSP index (see ``place_held``).
+#: Moving this many nodes at once goes through ``place_held`` (each edge redrawn once, the
+#: index rebuilt once); fewer are moved one by one, keeping the index.
+BULK_MOVES = 50
+#: Documents with at least this many nodes have uncached items (see ``_set_cache``) and
+#: their objects frozen out of full garbage collections (see ``collector``).
 LARGE_SCENE = 3_000
 #: From this many nodes on, value previews are formatted when a node is first drawn in
 #: detail (zoomed out, nodes are plain boxes and need none).
@@ -69,6 +73,8 @@ class GraphScene(QGraphicsScene):
         self.badged: str | None = None                  # the node wearing the step badge
         self.replay_shown: tuple | None = None          # (trace, index, document) drawn
         self.overview = Overview()                      # draws large graphs zoomed out
+        self.overview.listener = self._overview_changed
+        self.selectionChanged.connect(self._overview_changed)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -129,15 +135,16 @@ class GraphScene(QGraphicsScene):
         self.overview.edge_removed(edge)
 
     def _rewire(self, target: str) -> None:
-        """Recreate the edges into ``target`` (variadic ops renumber their slots)."""
+        """Recreate the edges into ``target`` (variadic ops renumber their slots), after
+        the node has its new slots, so each edge ends at its port."""
         for key in [k for k in self.edges if k[0] == target]:
             self._remove_edge(key)
+        self._apply_static(self.nodes[target])
         node = self.document.nodes[target]
         if isinstance(node, OpNode):
             for slot, source in enumerate(node.inputs):
                 if source is not None and source in self.nodes:
                     self._add_edge(source, target, slot)
-        self._apply_static(self.nodes[target])
 
     def _on_change(self, change: events.Change) -> None:
         kind, node_id = change.kind, change.node_id
@@ -156,10 +163,15 @@ class GraphScene(QGraphicsScene):
         elif kind in (events.EDGE_ADDED, events.EDGE_REMOVED):
             self._rewire(node_id)
         elif kind == events.NODES_MOVED:
-            held = self.holding_moves()
-            self.hold_moves()
-            self._deferred.update(dict.fromkeys(change.detail))
-            if not held:                 # nobody places them in chunks: all at once
+            if self.holding_moves():     # placed later, a chunk at a time
+                self._deferred.update(dict.fromkeys(change.detail))
+            elif len(change.detail) < BULK_MOVES:
+                for moved in change.detail:
+                    x, y = self.document.nodes[moved].position
+                    self.nodes[moved].setPos(x, y)
+            else:
+                self.hold_moves()
+                self._deferred.update(dict.fromkeys(change.detail))
                 self.place_held()
             return
         elif kind == events.NODE_CHANGED:
@@ -175,6 +187,10 @@ class GraphScene(QGraphicsScene):
             self._apply_static(item)
         self._dirty.add(node_id) if node_id else self._dirty.update(self.nodes)
         self._timer.start()
+
+    def _overview_changed(self) -> None:
+        for view in self.views():
+            view.overview_changed()
 
     def pending(self) -> bool:
         """True when document changes wait for ``refresh``."""
@@ -218,10 +234,13 @@ class GraphScene(QGraphicsScene):
             return False
         self._deferred = None
         self.fit_scene_rect()
-        # Rebuilding the BSP tree of a huge scene stalls the event loop; without an index a
-        # paint or a hit test walks the items, which stays cheap at these sizes.
-        if len(self.nodes) < LARGE_SCENE:
-            self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        # The index is rebuilt at the first paint or hit test (40 ms for 10,000 nodes);
+        # without one, every repaint at 100% walks every item (50 ms). A new BSP index
+        # learns the scene rect only when it changes; until then it partitions nothing.
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        rect = self.sceneRect()
+        self.setSceneRect(rect.adjusted(0, 0, 1, 1))
+        self.setSceneRect(rect)
         return True
 
     # -- drawing the evaluation -----------------------------------------------------------------
@@ -424,6 +443,14 @@ class GraphScene(QGraphicsScene):
         return self.overview.extent(self, edges=False)
 
 
+def _fit_scale(rect: QRectF, width: float, height: float) -> float:
+    """The scale that shows ``rect`` in ``width`` x ``height`` pixels less the margins (at
+    least half the room, however small the view)."""
+    usable_w = max(width - 2 * FIT_MARGIN, width / 2, 1)
+    usable_h = max(height - 2 * FIT_MARGIN, height / 2, 1)
+    return min(usable_w / rect.width(), usable_h / rect.height())
+
+
 class GraphView(QGraphicsView):
     """Zoom, pan, selection, node drags, and port-to-port connection with a live preview."""
 
@@ -456,6 +483,10 @@ class GraphView(QGraphicsView):
         self._preview: QGraphicsPathItem | None = None
         self._pressed: dict[str, tuple[float, float]] = {}
         self._overview_shown = False
+        self._wake = QTimer(self)
+        self._wake.setSingleShot(True)
+        self._wake.setInterval(0)
+        self._wake.timeout.connect(self.viewport().update)
 
     def graph_scene(self) -> GraphScene:
         return self.scene()
@@ -480,6 +511,11 @@ class GraphView(QGraphicsView):
             self.resetCachedContent()
         super().paintEvent(event)
 
+    def overview_changed(self) -> None:
+        """Something the overview draws changed: repaint (once per event-loop turn)."""
+        if self._overview_shown:
+            self._wake.start()
+
     def extra_items(self) -> list[QGraphicsItem]:
         """Items that are not nodes or edges: the connection being dragged."""
         return [self._preview] if self._preview is not None else []
@@ -502,14 +538,15 @@ class GraphView(QGraphicsView):
         if rect.isEmpty():
             return
         room = self.maximumViewportSize()
-        width, height = room.width() - 2 * FIT_MARGIN, room.height() - 2 * FIT_MARGIN
-        scale = min(width / rect.width(), height / rect.height())
+        width, height = room.width(), room.height()
         area = scene.sceneRect()
-        if area.width() * scale > room.width() or area.height() * scale > room.height():
-            width -= self.verticalScrollBar().sizeHint().width()
-            height -= self.horizontalScrollBar().sizeHint().height()
-            scale = min(width / rect.width(), height / rect.height())
-        scale = max(min(scale, 1.5), 1e-4)
+        for _ in range(2):   # a bar taken into account may call for the other one
+            scale = _fit_scale(rect, width, height)
+            if area.height() * scale > height:
+                width = room.width() - self.verticalScrollBar().sizeHint().width()
+            if area.width() * scale > width:
+                height = room.height() - self.horizontalScrollBar().sizeHint().height()
+        scale = min(_fit_scale(rect, width, height), 1.5)
         self.setTransform(QTransform.fromScale(scale, scale))
         self.centerOn(rect.center())
 
@@ -634,12 +671,14 @@ class GraphView(QGraphicsView):
         dy = max(30.0, abs(to.y() - start.y()) / 2)
         path.cubicTo(QPointF(start.x(), start.y() + dy), QPointF(to.x(), to.y() - dy), to)
         self._preview.setPath(path)
+        self.overview_changed()
 
     def _finish_link(self, pos) -> None:
         source = self._link_source
         self._link_source = None
         self.scene().removeItem(self._preview)
         self._preview = None
+        self.overview_changed()
         target = next((i for i in self.items(pos) if isinstance(i, NodeItem) and i is not source),
                       None)
         if target is None:

@@ -22,18 +22,6 @@ from ..graph.fileio import (
 from ..graph.values import ValueSpec
 
 
-def restore_order(document: Document, order: list[str]) -> None:
-    """Put ``document.nodes`` back in ``order`` (undo re-adds nodes at the end).
-
-    The document has no insert-at-index; its node order only breaks ties in the
-    topological order, so reordering the dict in place is safe.
-    """
-    rank = {n: i for i, n in enumerate(order)}
-    items = sorted(document.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank)))
-    document.nodes.clear()
-    document.nodes.update(items)
-
-
 class DocumentCommand(QUndoCommand):
     def __init__(self, document: Document, text: str) -> None:
         super().__init__(text)
@@ -101,7 +89,7 @@ class DeleteCommand(DocumentCommand):
                            if state["kind"] == "op" and not _variadic(state) else [])
         for source, target, slot in self.wires:  # ascending slots: inserts land in place
             self.document.connect(source, target, slot)
-        restore_order(self.document, self.order)
+        self.document.reorder_nodes(self.order)
 
 
 def _variadic(state: dict[str, Any]) -> bool:

@@ -162,7 +162,7 @@ class NodeItem(QGraphicsItem):
         if text != self.badge:
             self.prepareGeometryChange()
             self.badge = text
-            self.update()
+            self._redraw()
 
     def _relayout(self) -> None:
         tm, bm, sm, mm = _metrics()

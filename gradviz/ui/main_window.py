@@ -825,12 +825,12 @@ class MainWindow(QMainWindow):
     def start_layout(self, on_open: bool = False) -> LayoutJob:
         """Lay the document out in the background (see ``layout_worker``)."""
         self.cancel_layout()
-        if not self._layout_paused:      # the layout's objects are made in bulk
-            collector.pause()
-            self._layout_paused = True
         count = len(self.document.nodes)
         job = LayoutJob(self.document, self.scene.node_sizes(), "TB", mode=self.layout_mode,
                         parent=self)
+        if not self._layout_paused:      # the layout's objects are made in bulk
+            collector.pause()
+            self._layout_paused = True
         job.finished.connect(lambda layout: self._layout_arrived(job, layout, on_open))
         job.failed.connect(lambda message: self._layout_failed(job, message))
         self.layout_job = job
@@ -851,13 +851,19 @@ class MainWindow(QMainWindow):
     def cancel_layout(self) -> None:
         """Abandon a running background layout: nothing moves, nothing is recorded."""
         job, self.layout_job = self.layout_job, None
+        self._layout_ended()
         if job is None:
             return
         job.cancel()
-        self.view.viewport().setUpdatesEnabled(True)
-        self._close_progress()
-        self._layout_ended()
+        self._release_canvas()
         self.show_message("Layout cancelled: nothing moved")
+
+    def _release_canvas(self) -> None:
+        """After a layout that will not be applied: the items show where the nodes are."""
+        self._close_progress()
+        if self.scene.holding_moves():
+            self.scene.place_held()
+        self.view.viewport().setUpdatesEnabled(True)
 
     def _layout_arrived(self, job: LayoutJob, layout, on_open: bool) -> None:
         if job is not self.layout_job:
@@ -867,15 +873,19 @@ class MainWindow(QMainWindow):
             self.layout_progress.setLabelText("Placing the nodes…")
             self.layout_progress.setCancelButton(None)
         self.scene.hold_moves()      # busy until placed; reading the result took a turn
-        QTimer.singleShot(0, lambda: self._apply_layout(layout, on_open, background=True))
+        document = self.document
+        QTimer.singleShot(0, lambda: self._apply_arrived(layout, on_open, document))
+
+    def _apply_arrived(self, layout, on_open: bool, document: Document) -> None:
+        if document is self.document:   # not if another document was opened meanwhile
+            self._apply_layout(layout, on_open, background=True)
 
     def _layout_failed(self, job: LayoutJob, message: str) -> None:
         if job is not self.layout_job:
             return
         self.layout_job = None
-        self._close_progress()
-        self.view.viewport().setUpdatesEnabled(True)
         self._layout_ended()
+        self._release_canvas()
         self.show_message(f"Layout failed: {message}")
 
     def _close_progress(self) -> None:

@@ -12,6 +12,7 @@ drags work as before; only their drawing is taken over.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QLineF, QRect, QRectF, Qt
@@ -141,6 +142,9 @@ class Overview:
     """What the overview draws, kept up to date from the scene's and items' reports."""
 
     def __init__(self) -> None:
+        # Called on every report: Qt does not repaint the viewport for item changes it
+        # does not draw itself, so the view asks for its own repaint.
+        self.listener: Callable[[], None] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -160,9 +164,11 @@ class Overview:
     # -- reports (cheap: the work waits for ``sync``) --------------------------------------
     def node_changed(self, item: NodeItem) -> None:
         self._dirty_nodes.add(item)
+        self._tell()
 
     def edge_changed(self, edge: EdgeItem) -> None:
         self._dirty_edges.add(edge)
+        self._tell()
 
     def node_removed(self, item: NodeItem) -> None:
         self._dirty_nodes.discard(item)
@@ -170,12 +176,18 @@ class Overview:
         if old is not None:
             del self.groups[old[1]][item]
         self._damage_rows(self._node_rows.drop(item))
+        self._tell()
 
     def edge_removed(self, edge: EdgeItem) -> None:
         self._dirty_edges.discard(edge)
         if self.lines.pop(edge, None) is not None:
             self._all_lines = None
         self._damage_rows(self._edge_rows.drop(edge))
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.listener is not None:
+            self.listener()
 
     # -- bringing the model up to date ---------------------------------------------------
     def sync(self, scene, budget: int | None = None) -> None:

@@ -149,3 +149,12 @@ def test_the_topological_order_follows_every_structural_edit():
     order = d.topological_order()
     order.append("mine")                              # callers get their own list
     assert d.topological_order() == ["t", "b"]
+
+
+def test_reorder_nodes_restores_the_order_that_breaks_topological_ties():
+    d = Document()
+    for name in ["a", "b", "c"]:
+        d.add_tensor(name, ValueSpec("ones", (1,)), node_id=name)
+    assert d.topological_order() == ["a", "b", "c"]
+    d.reorder_nodes(["c", "a"])
+    assert list(d.nodes) == ["c", "a", "b"] and d.topological_order() == ["c", "a", "b"]

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QInputDialog
 
 from gradviz.graph.fileio import document_to_dict
-from gradviz.ui.items import STATES
+from gradviz.ui.items import PORT_RADIUS, STATES, EdgeItem
 from gradviz.ui.main_window import FRAGMENT_MIME
 
 
@@ -365,3 +365,17 @@ def test_large_scenes_format_previews_when_nodes_are_first_drawn(window, monkeyp
     window.view.viewport().grab()  # paints the visible nodes in detail
     assert item.preview.startswith("2×2: [[3., 3.]")
     assert "[[3., 3.]" in item.toolTip()
+
+
+def test_edges_into_a_growing_cat_end_at_their_ports(window):
+    """Each new piece renumbers cat's slots; the edges follow even once the node has
+    reached its widest and no longer changes size."""
+    doc = window.document
+    doc.add_op("cat", node_id="joined", position=(0.0, 900.0))
+    for i in range(7):
+        doc.connect("x", "joined", i)
+        item = window.scene.nodes["joined"]
+        for slot in range(i + 1):
+            end = window.scene.edges[("joined", slot)].curve[6:8]   # the curve's end
+            port = item.input_port_scene(slot)
+            assert end == pytest.approx((port.x(), port.y() - PORT_RADIUS - EdgeItem.ARROW))

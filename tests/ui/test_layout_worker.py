@@ -173,3 +173,30 @@ def test_the_scrollable_area_covers_the_laid_out_graph(big):
     # the scene rect was computed while every node still sat at the origin
     assert big.scene.sceneRect().contains(big.scene.itemsBoundingRect())
     assert big.scene.itemIndexMethod() == QGraphicsScene.ItemIndexMethod.BspTreeIndex
+
+
+def test_cancelling_the_layout_on_open_shows_the_nodes_where_they_are(window, monkeypatch):
+    monkeypatch.setattr(window, "background_layout_threshold", THRESHOLD)
+    window.set_document(mlp(60), None)
+    assert window.layout_busy()
+    window.cancel_layout()
+    assert not window.layout_busy() and not window.scene.holding_moves() and gc.isenabled()
+    assert window.view.viewport().updatesEnabled()
+    window.document.move("out", (321.0, 654.0))
+    assert item_positions(window)["out"] == (321.0, 654.0)
+
+
+def test_a_layout_that_arrives_as_another_document_opens_is_dropped(big, qtbot):
+    from gradviz.graph import layered_layout
+
+    stack_up(big)
+    big.actionAutoLayout.trigger()
+    job = big.layout_job
+    layout = layered_layout(big.document, "TB", sizes=big.scene.node_sizes())
+    big._layout_arrived(job, layout, False)         # the result is read; applied next turn
+    other = mlp(60)
+    big.set_document(other, None)
+    qtbot.waitUntil(lambda: not big.layout_busy(), timeout=15000)
+    qtbot.wait(50)
+    assert big.document is other and big.undo_stack.count() == 0
+    assert gc.isenabled()

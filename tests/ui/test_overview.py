@@ -4,7 +4,7 @@ as steps recolour nodes, nodes move, and the selection changes."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QGuiApplication, QImage
 
 from gradviz.graph import Document, ValueSpec
 from gradviz.ui import items
@@ -48,6 +48,16 @@ def count_paints(monkeypatch) -> list:
 
 def grab(window) -> QImage:
     return window.view.viewport().grab().toImage()
+
+
+def on_screen(window, qtbot) -> QImage:
+    """What the window's backing store holds for the canvas: only what real paints drew
+    (``grab`` renders afresh, so it cannot show a repaint that never happened)."""
+    qtbot.wait(30)
+    image = QGuiApplication.primaryScreen().grabWindow(window.winId()).toImage()
+    viewport = window.view.viewport()
+    corner = viewport.mapTo(window, viewport.rect().topLeft())
+    return image.copy(corner.x(), corner.y(), viewport.width(), viewport.height())
 
 
 def pixel_at_node(window, image: QImage, node_id: str) -> QColor:
@@ -171,3 +181,24 @@ def test_nodes_and_edges_added_later_are_drawn(big):
     assert edge in big.scene.overview.lines
     late = big.scene.nodes["late"]
     assert pixel_at_node(big, image, "late") == late.overview_colour()
+
+
+@pytest.mark.parametrize("change", ["select", "step", "move", "step back", "theme"])
+def test_what_is_on_screen_follows_every_change(big, qtbot, change):
+    """Qt does not repaint the viewport for changes to items it does not draw; the
+    overview asks for the repaint itself."""
+    assert big.run_backward(ask=False)
+    big.stepper.step_forward()
+    on_screen(big, qtbot)
+    if change == "select":
+        big.scene.nodes["a42"].setSelected(True)
+    elif change == "step":
+        big.stepper.step_forward()
+    elif change == "move":
+        target = big.scene.nodes["a25"].pos()
+        big.document.move("a5", (target.x() + 125, target.y() + 80))
+    elif change == "step back":
+        big.stepper.step_back()
+    else:
+        big.apply_theme("dark")
+    assert on_screen(big, qtbot) == grab(big)
