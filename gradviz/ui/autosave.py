@@ -79,7 +79,7 @@ class Autosaver(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.unsaved = unsaved
-        self.folder = folder or default_folder()
+        self.folder = Path(folder) if folder else default_folder()
         stem = f"autosave-{os.getpid()}-{id(self):x}"
         self.document_path = self.folder / f"{stem}.gvz"
         self.info_path = self.folder / f"{stem}.json"

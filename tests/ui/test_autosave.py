@@ -110,3 +110,11 @@ def test_window_autosaves_edits_and_a_clean_close_removes_them(qtbot, window):
     window.undo_stack.setClean()
     window.close()
     assert not window.autosaver.document_path.exists()
+
+
+def test_the_folder_may_be_given_as_text(qtbot, tmp_path):
+    saver = Autosaver(lambda: (sample(), None), str(tmp_path / "saves"), interval_ms=10)
+    saver.start()
+    qtbot.waitUntil(lambda: saver.document_path.exists(), timeout=2000)
+    assert saver.document_path.parent == tmp_path / "saves"
+    saver.stop()
