@@ -23,6 +23,15 @@ def monospace(point_size: float = 10.0) -> QFont:
     return font
 
 
+def heading(object_name: str) -> QLabel:
+    """A wrapping rich-text title (a pane's "Step 3 of 5: MulBackward0 of z" line)."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    return label
+
+
 class ExplanationPane(QWidget):
     def __init__(self, stepper, parent=None) -> None:
         super().__init__(parent)
@@ -30,10 +39,7 @@ class ExplanationPane(QWidget):
         self.stepper = stepper
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        self.heading = QLabel()
-        self.heading.setObjectName("explanationHeading")
-        self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.heading.setWordWrap(True)
+        self.heading = heading("explanationHeading")
         layout.addWidget(self.heading)
         self.text = QPlainTextEdit()
         self.text.setObjectName("explanationText")

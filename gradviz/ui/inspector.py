@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from ..graph.document import OpNode, TensorNode
 from . import commands
 from .canvas import shape_text
-from .explanation import monospace
+from .explanation import heading, monospace
 from .steps import preview
 
 MAX_TABLE_HEIGHT = 190
@@ -242,10 +242,7 @@ class Inspector(QDockWidget):
         body = QWidget()
         outer = QVBoxLayout(body)
         outer.setContentsMargins(6, 6, 6, 6)
-        self.title = QLabel()
-        self.title.setObjectName("inspectorTitle")
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.title.setWordWrap(True)
+        self.title = heading("inspectorTitle")
         outer.addWidget(self.title)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)

@@ -174,6 +174,17 @@ def program(seed: int) -> str:
     return Program(seed).source()
 
 
+def _assert_same_leaf_grads(ours, theirs, prog, dtype, *, rtol: float, atol: float) -> None:
+    """Every leaf has a .grad exactly when torch's has one, of ``dtype`` and close to it."""
+    for name in LEAF_SHAPES:
+        mine, want = ours[name].grad, theirs[name].grad
+        assert (mine is None) == (want is None), (name, prog.source())
+        if want is not None:
+            assert mine.dtype is dtype
+            np.testing.assert_allclose(mine.numpy(), want.numpy(), rtol=rtol, atol=atol,
+                                       err_msg=f"{name}\n{prog.source()}")
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_random_program_float64(seed):
     prog = Program(seed)
@@ -183,13 +194,7 @@ def test_random_program_float64(seed):
     assert _values(ours) == _values(theirs), prog.source()  # every line prints the same
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12,
                                atol=1e-14, err_msg=prog.source())
-    for name in LEAF_SHAPES:
-        mine, want = ours[name].grad, theirs[name].grad
-        assert (mine is None) == (want is None), (name, prog.source())
-        if want is not None:
-            assert mine.dtype is gv.float64
-            np.testing.assert_allclose(mine.numpy(), want.numpy(), rtol=1e-10, atol=1e-12,
-                                       err_msg=f"{name}\n{prog.source()}")
+    _assert_same_leaf_grads(ours, theirs, prog, gv.float64, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(100, 125))
@@ -201,13 +206,7 @@ def test_random_program_float32(seed):
     assert repr(out.dtype) == repr(ref.dtype) == "torch.float32"
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-4,
                                atol=1e-5, err_msg=prog.source())
-    for name in LEAF_SHAPES:
-        mine, want = ours[name].grad, theirs[name].grad
-        assert (mine is None) == (want is None), (name, prog.source())
-        if want is not None:
-            assert mine.dtype is gv.float32
-            np.testing.assert_allclose(mine.numpy(), want.numpy(), rtol=1e-3, atol=1e-4,
-                                       err_msg=f"{name}\n{prog.source()}")
+    _assert_same_leaf_grads(ours, theirs, prog, gv.float32, rtol=1e-3, atol=1e-4)
 
 
 def _hook_order(lib, prog: Program, seed: int) -> list[str]:
